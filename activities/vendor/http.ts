@@ -1,0 +1,60 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { VendorError, type VendorName } from './errors';
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  /** Per-request timeout. Default 15 seconds. */
+  timeoutMs?: number;
+  /** Most open sockets per vendor host. Default 32. */
+  maxSockets?: number;
+}
+
+/**
+ * An axios instance that never throws on an HTTP status (every vendor answer is mapped by the
+ * connector, since both vendors report failures inside HTTP 200 bodies), with keep-alive sockets.
+ */
+export function createHttpClient(options: HttpClientOptions): AxiosInstance {
+  const maxSockets = options.maxSockets ?? 32;
+  return axios.create({
+    baseURL: options.baseUrl.replace(/\/+$/, ''),
+    timeout: options.timeoutMs ?? 15_000,
+    validateStatus: () => true,
+    // Bodies are sent exactly as given: the WPS signature covers the bytes on the wire.
+    transformRequest: [(data: unknown) => data],
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
+    httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
+    maxRedirects: 0,
+    proxy: false,
+  });
+}
+
+/**
+ * Sends a request and turns a network-level failure into a transient `VendorError`. The HTTP
+ * library's own error is not kept as the cause: it holds the request's headers, tokens included.
+ */
+export async function send<T>(
+  vendor: VendorName,
+  operation: string,
+  request: () => Promise<AxiosResponse<T>>,
+): Promise<AxiosResponse<T>> {
+  try {
+    return await request();
+  } catch (err) {
+    const code = axios.isAxiosError(err) ? (err.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
+    const reason = err instanceof Error ? err.message : String(err);
+    return Promise.reject(
+      new VendorError(
+        { vendor, kind: 'transient', operation, vendorCode: code },
+        `${vendor} ${operation}: request failed before an answer (${code}: ${reason})`,
+        new Error(`${code}: ${reason}`),
+      ),
+    );
+  }
+}
+
+export function headerValue(response: AxiosResponse, name: string): string | undefined {
+  const value: unknown = response.headers[name.toLowerCase()];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,210 @@
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { createHttpClient, headerValue, send } from '../vendor/http';
+import { parseRetryAfter, VendorError, type VendorFailureKind } from '../vendor/errors';
+import { resolveSecret, type SecretSource } from '../vendor/secret';
+import { TokenCache } from '../vendor/token-cache';
+import { kso1Authorization, kso1Date } from './kso1';
+
+export interface WpsClientOptions {
+  /** e.g. `https://openapi.wps.cn`. */
+  baseUrl: string;
+  appId: string;
+  appKey: SecretSource;
+  /** Per-request timeout. Default 15 seconds. */
+  timeoutMs?: number;
+  /** Clock for the X-Kso-Date header. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
+
+/** The most ids this client sends in one call (the vendor's own maximum is not published). */
+export const WPS_MAX_IDS_PER_CALL = 50;
+
+/** Codes a third-party client treats as "token invalid or expired" (specs/wps-365.md §5). */
+const TOKEN_INVALID_CODES = new Set([400001001, 400001005, 400001006]);
+const CONTENT_TYPE = 'application/json';
+
+interface WpsEnvelope {
+  code?: unknown;
+  msg?: unknown;
+  data?: unknown;
+}
+
+/** A WPS 365 open-API client: app token, KSO-1 signed calls, errors mapped to `VendorError`. */
+export class WpsClient {
+  readonly tokens: TokenCache;
+  private readonly http: AxiosInstance;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: WpsClientOptions) {
+    this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+    this.now = options.now ?? (() => new Date());
+    this.tokens = new TokenCache({ fetchToken: () => this.fetchToken() });
+  }
+
+  /** Disables up to 50 users. Resolves with the vendor's request id, if it sent one. */
+  async disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }> {
+    checkIds(userIds, 'batch_disable');
+    const { vendorRequestId } = await this.signedPost(
+      '/v7/users/batch_disable',
+      { user_ids: userIds },
+      'batch_disable',
+    );
+    return vendorRequestId === undefined ? {} : { vendorRequestId };
+  }
+
+  /** Reads up to 50 users' statuses; an id missing from the result does not exist. */
+  async readUsers(userIds: readonly string[]): Promise<Map<string, WpsUserStatus>> {
+    checkIds(userIds, 'batch_read');
+    const { body } = await this.signedPost(
+      '/v7/users/batch_read',
+      { user_ids: userIds, status: ['active', 'notactive', 'disabled'] },
+      'batch_read',
+    );
+    const items = (body.data as { items?: unknown } | undefined)?.items;
+    if (!Array.isArray(items)) throw protocolError('batch_read', 'response has no data.items array');
+    const statuses = new Map<string, WpsUserStatus>();
+    for (const item of items as Array<{ id?: unknown; status?: unknown }>) {
+      if (
+        typeof item.id === 'string' &&
+        (item.status === 'active' || item.status === 'notactive' || item.status === 'disabled')
+      ) {
+        statuses.set(item.id, item.status);
+      }
+    }
+    return statuses;
+  }
+
+  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+    const appKey = await resolveSecret(this.options.appKey);
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.options.appId,
+      client_secret: appKey.reveal(),
+    }).toString();
+    const response = await send<Record<string, unknown>>('wps', 'oauth2/token', () =>
+      this.http.post('/oauth2/token', form, {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+    const body = response.data ?? {};
+    if (response.status === 200 && typeof body.access_token === 'string') {
+      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
+      return { value: body.access_token, expiresInSeconds: expiresIn };
+    }
+    throw mapFailure(response, 'oauth2/token', true);
+  }
+
+  /**
+   * Serialises the body once and signs those bytes; every attempt gets a fresh date and signature.
+   * A rejected token is dropped and the call retried once with a new one.
+   */
+  private async signedPost(
+    path: string,
+    payload: unknown,
+    operation: string,
+  ): Promise<{ body: WpsEnvelope; vendorRequestId?: string }> {
+    const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.get();
+      const appKey = await resolveSecret(this.options.appKey);
+      const date = kso1Date(this.now());
+      const authorization = kso1Authorization({
+        method: 'POST',
+        requestUri: path,
+        contentType: CONTENT_TYPE,
+        date,
+        body: bytes,
+        appId: this.options.appId,
+        appKey: appKey.reveal(),
+      });
+      const response = await send<WpsEnvelope>('wps', operation, () =>
+        this.http.post(path, bytes, {
+          headers: {
+            'Content-Type': CONTENT_TYPE,
+            'X-Kso-Date': date,
+            'X-Kso-Authorization': authorization,
+            Authorization: `Bearer ${token}`,
+          },
+        }),
+      );
+      const body: WpsEnvelope =
+        typeof response.data === 'object' && response.data !== null ? response.data : {};
+      const vendorRequestId = requestIdOf(response);
+      if (response.status >= 200 && response.status < 300 && body.code === 0) {
+        return vendorRequestId === undefined ? { body } : { body, vendorRequestId };
+      }
+      if (attempt === 0 && isTokenRejection(response.status, body.code)) {
+        this.tokens.invalidate(token);
+        continue;
+      }
+      throw mapFailure(response, operation, false);
+    }
+  }
+}
+
+function checkIds(userIds: readonly string[], operation: string): void {
+  if (userIds.length === 0 || userIds.length > WPS_MAX_IDS_PER_CALL) {
+    throw new VendorError(
+      { vendor: 'wps', kind: 'invalidRequest', operation },
+      `wps ${operation}: 1 to ${WPS_MAX_IDS_PER_CALL} user ids per call, got ${userIds.length}; nothing was sent`,
+    );
+  }
+}
+
+function isTokenRejection(status: number, code: unknown): boolean {
+  return status === 401 || (typeof code === 'number' && TOKEN_INVALID_CODES.has(code));
+}
+
+function requestIdOf(response: AxiosResponse): string | undefined {
+  return headerValue(response, 'x-request-id') ?? headerValue(response, 'x-kso-request-id');
+}
+
+function protocolError(operation: string, what: string): VendorError {
+  return new VendorError({ vendor: 'wps', kind: 'protocol', operation }, `wps ${operation}: ${what}`);
+}
+
+function mapFailure(response: AxiosResponse, operation: string, isTokenCall: boolean): VendorError {
+  const body = (
+    typeof response.data === 'object' && response.data !== null ? response.data : {}
+  ) as WpsEnvelope;
+  const status = response.status;
+  const vendorCode = body.code === undefined ? undefined : String(body.code as string | number);
+  const vendorMessage = typeof body.msg === 'string' ? body.msg : undefined;
+  const signatureRejected =
+    /sign/i.test(vendorMessage ?? '') && (status === 401 || status === 403 || status === 400);
+  let kind: VendorFailureKind;
+  let hint = '';
+  if (status === 429 || status >= 500) kind = 'transient';
+  else if (signatureRejected) {
+    kind = 'signature';
+    hint = "; check WPS_APP_ID, WPS_APP_KEY and this machine's clock";
+  } else if (status === 401 || status === 403 || isTokenCall || isTokenRejection(status, body.code)) {
+    kind = 'credentials';
+    hint = isTokenCall
+      ? '; check WPS_APP_ID and WPS_APP_KEY'
+      : "; check the app's permission kso.contact.readwrite and WPS_APP_ID / WPS_APP_KEY";
+  } else if (status >= 200 && status < 300 && typeof body.code !== 'number') {
+    kind = 'protocol';
+  } else kind = 'invalidRequest';
+  const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after'));
+  const vendorRequestId = requestIdOf(response);
+  const details = {
+    vendor: 'wps' as const,
+    kind,
+    operation,
+    httpStatus: status,
+    ...(vendorCode !== undefined ? { vendorCode } : {}),
+    ...(vendorMessage !== undefined ? { vendorMessage } : {}),
+    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+  const parts = [
+    `HTTP ${status}`,
+    vendorCode && `code ${vendorCode}`,
+    vendorMessage && `"${vendorMessage}"`,
+    vendorRequestId && `request ${vendorRequestId}`,
+  ];
+  return new VendorError(details, `wps ${operation} failed: ${parts.filter(Boolean).join(', ')}${hint}`);
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# README's second command (`npm test`): set up what is missing, then run every Jest test.
+# Extra arguments go to Jest, e.g. `npm test -- test/unit`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+exec npx --no-install jest "$@"

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import { Secret } from '../activities/vendor/secret';
+
+/**
+ * The worker's configuration, read once from the environment. A missing or malformed setting stops
+ * the process with a message naming the variable; a secret's value is never part of a message.
+ * Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS_*) are read by @temporalio/envconfig, not here.
+ */
+export interface WorkerConfig {
+  taskQueue: string;
+  wps: { baseUrl: string; appId: string; appKey: Secret };
+  authing: { baseUrl: string; userPoolId: string; accessKeyId: string; accessKeySecret: Secret };
+  /** Most activities this worker runs at once. Default 20. */
+  maxConcurrentActivities: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is not set`);
+  return value;
+}
+
+function url(env: Env, name: string): string {
+  const value = required(env, name);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** A secret from `NAME`, or from the file named by `NAME_FILE` (one of the two, not both). */
+function secret(env: Env, name: string): Secret {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== '' && file)
+    throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+  if (file) {
+    let content: string;
+    try {
+      content = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(`${name}_FILE names a file that cannot be read (${code}): ${file}`);
+    }
+    const value = content.replace(/\r?\n$/, '');
+    if (!value) throw new ConfigError(`${name}_FILE names an empty file: ${file}`);
+    return new Secret(value);
+  }
+  if (!direct) throw new ConfigError(`${name} (or ${name}_FILE) is not set`);
+  return new Secret(direct);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a whole number of at least 1, got "${raw}"`);
+  return value;
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  return {
+    taskQueue: env.OFFBOARDING_TASK_QUEUE?.trim() || 'offboarding',
+    wps: {
+      baseUrl: url(env, 'WPS_BASE_URL'),
+      appId: required(env, 'WPS_APP_ID'),
+      appKey: secret(env, 'WPS_APP_KEY'),
+    },
+    authing: {
+      baseUrl: url(env, 'AUTHING_BASE_URL'),
+      userPoolId: required(env, 'AUTHING_USERPOOL_ID'),
+      accessKeyId: required(env, 'AUTHING_ACCESS_KEY_ID'),
+      accessKeySecret: secret(env, 'AUTHING_ACCESS_KEY_SECRET'),
+    },
+    maxConcurrentActivities: positiveInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20),
+  };
+}

@@ -1,0 +1,1 @@
+export { offboarding } from './offboarding';

@@ -1,0 +1,42 @@
+/** What happened to one leaver in one system. Shared by activities, workflow and client. */
+
+export const SYSTEMS = ['wps', 'authing'] as const;
+export type System = (typeof SYSTEMS)[number];
+
+export const OUTCOME_STATUSES = ['done', 'already', 'not_found', 'failed', 'skipped'] as const;
+/**
+ * - `done`: we acted and a read-back verified it;
+ * - `already`: it was so before we acted (not sent again);
+ * - `not_found`: the vendor has no such user;
+ * - `failed`: the action or its verification failed for good (see code, message, vendorRequestId);
+ * - `skipped`: not attempted (no id for this system, or the run was cancelled first).
+ */
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+export interface SystemOutcome {
+  status: OutcomeStatus;
+  /** The vendor's error code, or our failure type, when status is `failed`. */
+  code?: string;
+  message?: string;
+  /** The vendor's request id, for its support desk. */
+  vendorRequestId?: string;
+}
+
+export interface LeaverOutcome {
+  employeeId?: string;
+  wpsUserId?: string;
+  authingUserId?: string;
+  wps: SystemOutcome;
+  authing: SystemOutcome;
+}
+
+export type OutcomeCounts = Record<OutcomeStatus, number>;
+
+export function emptyCounts(): OutcomeCounts {
+  return { done: 0, already: 0, not_found: 0, failed: 0, skipped: 0 };
+}
+
+/** A leaver counts as failed when either system failed. */
+export function isFailure(outcome: LeaverOutcome): boolean {
+  return outcome.wps.status === 'failed' || outcome.authing.status === 'failed';
+}

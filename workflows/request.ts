@@ -1,0 +1,53 @@
+/**
+ * The offboarding request: the public contract shared by the CLI, the HR webhook and the workflow.
+ * Pure types and constants only, so that workflow code and the client can both import it.
+ */
+
+/** Every `userIdType` that Authing's resign-user-batch accepts (specs/authing.md §2). */
+export const AUTHING_USER_ID_TYPES = [
+  'user_id',
+  'external_id',
+  'phone',
+  'email',
+  'username',
+  'identity',
+  'sync_relation',
+  'custom_field',
+] as const;
+export type AuthingUserIdType = (typeof AUTHING_USER_ID_TYPES)[number];
+
+export interface Leaver {
+  /** HR's employee number, for reports only; never sent to a vendor. */
+  employeeId?: string;
+  /** The WPS 365 user id (not an email or external id). */
+  wpsUserId?: string;
+  /** The Authing user, identified by the request's `authingUserIdType`. */
+  authingUserId?: string;
+}
+
+/** What a caller submits; validated by `validateRequest` before anything is touched. */
+export interface OffboardingRequest {
+  /** Idempotency key: the workflow id is derived from it. */
+  requestId: string;
+  /** ISO 8601 instant with an offset; absent means "now". */
+  effectiveAt?: string;
+  /** Defaults to `user_id`. */
+  authingUserIdType?: AuthingUserIdType;
+  leavers: Leaver[];
+}
+
+/** A validated request with its defaults filled in. */
+export interface ValidRequest {
+  requestId: string;
+  /** Milliseconds since the epoch, or undefined for "as soon as possible". */
+  effectiveAtMs?: number;
+  authingUserIdType: AuthingUserIdType;
+  leavers: Leaver[];
+}
+
+/** The most ids one vendor call may carry: Authing's documented limit, and the cap we use for WPS. */
+export const MAX_IDS_PER_CALL = 50;
+
+export function workflowIdFor(requestId: string): string {
+  return `offboarding-${requestId}`;
+}

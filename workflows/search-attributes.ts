@@ -1,0 +1,12 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes, defined once: the workflow upserts them, the client sets them at start
+ * and filters on them, and the dev server registers them (scripts/lib/dev-server.ts).
+ */
+export const REQUEST_ID = defineSearchAttributeKey('OffboardingRequestId', SearchAttributeType.KEYWORD);
+export const LEAVER_COUNT = defineSearchAttributeKey('OffboardingLeaverCount', SearchAttributeType.INT);
+export const FAILED_COUNT = defineSearchAttributeKey('OffboardingFailedCount', SearchAttributeType.INT);
+export const PHASE = defineSearchAttributeKey('OffboardingPhase', SearchAttributeType.KEYWORD);
+
+export const OFFBOARDING_SEARCH_ATTRIBUTES = [REQUEST_ID, LEAVER_COUNT, FAILED_COUNT, PHASE] as const;

@@ -1,0 +1,182 @@
+import {
+  AUTHING_USER_ID_TYPES,
+  type AuthingUserIdType,
+  type Leaver,
+  type OffboardingRequest,
+  type ValidRequest,
+} from './request';
+
+/**
+ * Request validation, in one place for the client (before anything starts) and the workflow
+ * (before anything is touched). Pure: no I/O, no clock.
+ */
+
+export interface ValidationLimits {
+  /** Most leavers in one request. Default 100,000. */
+  maxLeavers: number;
+  /** Longest id accepted, in characters. Default 256. */
+  maxIdLength: number;
+}
+
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = { maxLeavers: 100_000, maxIdLength: 256 };
+
+export interface ValidationIssue {
+  /** A path into the request, e.g. `leavers[3].wpsUserId`. */
+  field: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; request: ValidRequest } | { ok: false; issues: ValidationIssue[] };
+
+/** Thrown by `assertValidRequest`; its message lists every issue, one per line. */
+export class InvalidRequestError extends Error {
+  constructor(public readonly issues: ValidationIssue[]) {
+    super(
+      `invalid offboarding request (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  ${i.field}: ${i.message}`).join('\n'),
+    );
+    this.name = 'InvalidRequestError';
+  }
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// An ISO 8601 instant that names its offset, so that "18:00" is never read in the wrong zone.
+const ISO_INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// Stop collecting after this many so a hostile 100,000-line file gives a readable error.
+const MAX_ISSUES = 50;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeLeaver(index: number, leaver: Record<string, unknown>): string {
+  const employee = typeof leaver.employeeId === 'string' ? ` (employee ${leaver.employeeId})` : '';
+  return `leavers[${index}]${employee}`;
+}
+
+function checkId(value: unknown, limits: ValidationLimits): string | undefined {
+  if (typeof value !== 'string') return `must be a string, got ${value === null ? 'null' : typeof value}`;
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > limits.maxIdLength) return `must be at most ${limits.maxIdLength} characters`;
+  if (/\s/u.test(value)) return 'must not contain whitespace';
+  // Control and invisible format characters make ids that look equal but are not.
+  if (/[\p{Cc}\p{Cf}]/u.test(value)) return 'must not contain control or invisible characters';
+  return undefined;
+}
+
+export function validateRequest(
+  input: unknown,
+  limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
+): ValidationResult {
+  const issues: ValidationIssue[] = [];
+  const add = (field: string, message: string): void => {
+    if (issues.length < MAX_ISSUES) issues.push({ field, message });
+  };
+
+  if (!isRecord(input)) {
+    return { ok: false, issues: [{ field: '(request)', message: 'must be a JSON object' }] };
+  }
+  const known = new Set(['requestId', 'effectiveAt', 'authingUserIdType', 'leavers']);
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) add(key, 'is not a known field');
+  }
+
+  const { requestId, effectiveAt, authingUserIdType, leavers } = input;
+  if (requestId === undefined) add('requestId', 'is required');
+  else if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId))
+    add(
+      'requestId',
+      'must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+    );
+
+  let effectiveAtMs: number | undefined;
+  if (effectiveAt !== undefined) {
+    if (typeof effectiveAt !== 'string' || !ISO_INSTANT_PATTERN.test(effectiveAt)) {
+      add('effectiveAt', 'must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00');
+    } else {
+      const ms = Date.parse(effectiveAt);
+      if (Number.isNaN(ms)) add('effectiveAt', `is not a real time: ${effectiveAt}`);
+      else effectiveAtMs = ms;
+    }
+  }
+
+  let idType: AuthingUserIdType = 'user_id';
+  if (authingUserIdType !== undefined) {
+    if (!(AUTHING_USER_ID_TYPES as readonly unknown[]).includes(authingUserIdType)) {
+      add('authingUserIdType', `must be one of ${AUTHING_USER_ID_TYPES.join(', ')}`);
+    } else idType = authingUserIdType as AuthingUserIdType;
+  }
+
+  const valid: Leaver[] = [];
+  if (!Array.isArray(leavers)) {
+    add('leavers', 'must be a non-empty array');
+  } else if (leavers.length === 0) {
+    add('leavers', 'must not be empty');
+  } else if (leavers.length > limits.maxLeavers) {
+    add('leavers', `has ${leavers.length} entries; at most ${limits.maxLeavers} are accepted in one request`);
+  } else {
+    const seen = { wpsUserId: new Map<string, number>(), authingUserId: new Map<string, number>() };
+    leavers.forEach((raw: unknown, index) => {
+      if (!isRecord(raw)) {
+        add(`leavers[${index}]`, 'must be an object');
+        return;
+      }
+      const who = describeLeaver(index, raw);
+      for (const key of Object.keys(raw)) {
+        if (key !== 'employeeId' && key !== 'wpsUserId' && key !== 'authingUserId')
+          add(`${who}.${key}`, 'is not a known field');
+      }
+      if (raw.wpsUserId === undefined && raw.authingUserId === undefined) {
+        add(who, 'needs at least one of wpsUserId, authingUserId');
+        return;
+      }
+      const leaver: Leaver = {};
+      let ok = true;
+      if (raw.employeeId !== undefined) {
+        const problem = checkId(raw.employeeId, limits);
+        if (problem) {
+          add(`${who}.employeeId`, problem);
+          ok = false;
+        } else leaver.employeeId = raw.employeeId as string;
+      }
+      for (const field of ['wpsUserId', 'authingUserId'] as const) {
+        const value = raw[field];
+        if (value === undefined) continue;
+        const problem = checkId(value, limits);
+        if (problem) {
+          add(`${who}.${field}`, problem);
+          ok = false;
+          continue;
+        }
+        const id = value as string;
+        const first = seen[field].get(id);
+        if (first !== undefined) {
+          add(`${who}.${field}`, `duplicates leavers[${first}].${field} (${id})`);
+          ok = false;
+          continue;
+        }
+        seen[field].set(id, index);
+        leaver[field] = id;
+      }
+      if (ok) valid.push(leaver);
+    });
+  }
+
+  if (issues.length > 0) return { ok: false, issues };
+  const request: ValidRequest = {
+    requestId: requestId as string,
+    authingUserIdType: idType,
+    leavers: valid,
+  };
+  if (effectiveAtMs !== undefined) request.effectiveAtMs = effectiveAtMs;
+  return { ok: true, request };
+}
+
+export function assertValidRequest(input: unknown, limits?: ValidationLimits): ValidRequest {
+  const result = validateRequest(input, limits);
+  if (!result.ok) throw new InvalidRequestError(result.issues);
+  return result.request;
+}
+
+/** Re-exported for callers that build requests in code. */
+export type { OffboardingRequest };
