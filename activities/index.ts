@@ -72,7 +72,7 @@ async function converge<S>(
     return {
       status: 'failed',
       code: 'NotVerified',
-      message: `the vendor accepted the call but a read-back shows status ${now ?? 'missing'}`,
+      message: `the vendor accepted the call but a read-back shows status ${now === undefined ? 'missing' : String(now)}`,
       ...(vendorRequestId === undefined ? {} : { vendorRequestId }),
     };
   });

@@ -43,7 +43,9 @@ export async function startOffboarding(
       taskQueue: options.taskQueue,
       workflowId,
       args: [request, options.runOptions ?? {}],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A second start of the same requestId, running or closed, is refused by the server: we then
+      // attach to that run instead, and can tell the caller that nothing new started.
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: REQUEST_ID, value: valid.requestId },

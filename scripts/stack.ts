@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { connectClient } from '../client/connection';
 import { startOffboarding } from '../client/offboarding';
@@ -8,6 +7,7 @@ import { formatResult } from '../client/report';
 import type { OffboardingRequest } from '../workflows/request';
 import { startDevServer, type DevServer } from './lib/dev-server';
 import { isRunning, spawnLogged, tail, waitUntilServing, type ManagedProcess } from './lib/processes';
+import { portIsFree } from './lib/ports';
 import { ensureTemporalCli, PROJECT_ROOT } from './lib/temporal-cli';
 
 /**
@@ -46,14 +46,6 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown argument ${arg}; use --request FILE, --no-job or --exit-after-job`);
   }
   return args;
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 async function requireFreePort(port: number, what: string, variable: string): Promise<void> {

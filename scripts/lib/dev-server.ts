@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
 import { Connection } from '@temporalio/client';
 import { OFFBOARDING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { freePort } from './ports';
+
+export { freePort };
 
 export interface DevServerOptions {
   /** Path to the `temporal` CLI. */
@@ -46,17 +48,6 @@ export function searchAttributeFlags(): string[] {
     '--search-attribute',
     `${key.name}=${CLI_TYPE_NAMES[key.type]}`,
   ]);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `temporal server start-dev` on loopback and resolves once it answers gRPC calls. */

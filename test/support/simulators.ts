@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { Secret } from '../../activities/vendor/secret';
+import { AuthingSimulator, type AuthingSimulatorOptions } from '../../simulators/authing/server';
+import type { SeedDirectory } from '../../simulators/directory';
+import type { Listening } from '../../simulators/http';
+import { WpsSimulator, type WpsSimulatorOptions } from '../../simulators/wps/server';
+import type { WorkerConfig } from '../../worker/config';
+
+/** Both simulators on loopback with made-up credentials, and a worker configuration that matches. */
+export interface RunningSimulators {
+  wps: WpsSimulator;
+  authing: AuthingSimulator;
+  wpsUrl: string;
+  authingUrl: string;
+  credentials: {
+    wpsAppId: string;
+    wpsAppKey: string;
+    userPoolId: string;
+    accessKeyId: string;
+    accessKeySecret: string;
+  };
+  workerConfig(taskQueue: string): WorkerConfig;
+  close(): Promise<void>;
+}
+
+export async function startSimulators(
+  directory: SeedDirectory,
+  options: { wps?: Partial<WpsSimulatorOptions>; authing?: Partial<AuthingSimulatorOptions> } = {},
+): Promise<RunningSimulators> {
+  const credentials = {
+    wpsAppId: 'AK-TEST-APP',
+    wpsAppKey: `wps-key-${randomBytes(12).toString('hex')}`,
+    userPoolId: 'test-pool',
+    accessKeyId: 'test-pool',
+    accessKeySecret: `authing-secret-${randomBytes(12).toString('hex')}`,
+  };
+  const wps = new WpsSimulator({
+    appId: credentials.wpsAppId,
+    appKey: credentials.wpsAppKey,
+    users: directory.wps,
+    ...options.wps,
+  });
+  const authing = new AuthingSimulator({
+    userPoolId: credentials.userPoolId,
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    users: directory.authing,
+    ...options.authing,
+  });
+  const servers: Listening[] = [await wps.start(), await authing.start()];
+  const [wpsServer, authingServer] = servers as [Listening, Listening];
+  return {
+    wps,
+    authing,
+    wpsUrl: wpsServer.url,
+    authingUrl: authingServer.url,
+    credentials,
+    workerConfig: (taskQueue) => ({
+      taskQueue,
+      wps: { baseUrl: wpsServer.url, appId: credentials.wpsAppId, appKey: new Secret(credentials.wpsAppKey) },
+      authing: {
+        baseUrl: authingServer.url,
+        userPoolId: credentials.userPoolId,
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: new Secret(credentials.accessKeySecret),
+      },
+      maxConcurrentActivities: 20,
+    }),
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { ConfigError, loadWorkerConfig } from '../../worker/config';
+
+const SECRET = 'sk-super-secret-value-123';
+const complete = {
+  WPS_BASE_URL: 'https://openapi.wps.cn/',
+  WPS_APP_ID: 'AK1',
+  WPS_APP_KEY: SECRET,
+  AUTHING_BASE_URL: 'https://api.authing.cn',
+  AUTHING_USERPOOL_ID: 'pool',
+  AUTHING_ACCESS_KEY_ID: 'pool',
+  AUTHING_ACCESS_KEY_SECRET: SECRET,
+};
+
+function errorOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadWorkerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('worker configuration', () => {
+  it('reads a complete environment with defaults', () => {
+    const config = loadWorkerConfig(complete);
+    expect(config.taskQueue).toBe('offboarding');
+    expect(config.wps.baseUrl).toBe('https://openapi.wps.cn');
+    expect(config.wps.appKey.reveal()).toBe(SECRET);
+  });
+
+  it.each(['WPS_BASE_URL', 'WPS_APP_ID', 'AUTHING_BASE_URL', 'AUTHING_USERPOOL_ID', 'AUTHING_ACCESS_KEY_ID'])(
+    'names a missing %s',
+    (name) => {
+      expect(errorOf({ ...complete, [name]: undefined }).message).toBe(`${name} is not set`);
+    },
+  );
+
+  it.each(['WPS_APP_KEY', 'AUTHING_ACCESS_KEY_SECRET'])(
+    'names a missing secret %s and its _FILE form',
+    (name) => {
+      expect(errorOf({ ...complete, [name]: undefined }).message).toBe(
+        `${name} (or ${name}_FILE) is not set`,
+      );
+    },
+  );
+
+  it('names a malformed URL', () => {
+    expect(errorOf({ ...complete, AUTHING_BASE_URL: 'api.authing.cn' }).message).toBe(
+      'AUTHING_BASE_URL must be an http(s) URL, got "api.authing.cn"',
+    );
+  });
+
+  it('reads a secret from a file, and never shows one in an error, a log or JSON', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'wps-key');
+    fs.writeFileSync(file, `${SECRET}\n`);
+    const config = loadWorkerConfig({ ...complete, WPS_APP_KEY: undefined, WPS_APP_KEY_FILE: file });
+    expect(config.wps.appKey.reveal()).toBe(SECRET);
+    for (const shown of [
+      JSON.stringify(config),
+      inspect(config, { depth: 9 }),
+      String(config.wps.appKey),
+      `${config.authing.accessKeySecret.toString()}`,
+    ]) {
+      expect(shown).not.toContain(SECRET);
+    }
+    expect(errorOf({ ...complete, WPS_APP_KEY_FILE: file }).message).toBe(
+      'set WPS_APP_KEY or WPS_APP_KEY_FILE, not both',
+    );
+    const missing = errorOf({
+      ...complete,
+      WPS_APP_KEY: undefined,
+      WPS_APP_KEY_FILE: path.join(dir, 'nope'),
+    });
+    expect(missing.message).toMatch(/^WPS_APP_KEY_FILE names a file that cannot be read \(ENOENT\)/);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('rejects a bad number', () => {
+    expect(errorOf({ ...complete, WORKER_MAX_CONCURRENT_ACTIVITIES: '0' }).message).toBe(
+      'WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number of at least 1, got "0"',
+    );
+  });
+});
