@@ -58,6 +58,12 @@ async function requireFreePort(port: number, what: string, variable: string): Pr
 
 const say = (line: string): void => console.log(`[stack] ${line}`);
 
+/** Runs a compiled entry point of this project (under dist/), its output in DATA_DIR/<name>.log. */
+function spawnEntryPoint(name: string, entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
+  const script = path.join(PROJECT_ROOT, 'dist', ...entry.split('/'));
+  return spawnLogged(name, process.execPath, [script], env, path.join(DATA_DIR, `${name}.log`));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   fs.mkdirSync(DATA_DIR, { recursive: true });
@@ -142,13 +148,7 @@ async function main(): Promise<void> {
         });
         delete env.AUTHING_ACCESS_KEY_SECRET_FILE;
       }
-      const sims = spawnLogged(
-        'simulators',
-        process.execPath,
-        [path.join(PROJECT_ROOT, 'dist', 'simulators', 'main.js')],
-        simEnv,
-        path.join(DATA_DIR, 'simulators.log'),
-      );
+      const sims = spawnEntryPoint('simulators', 'simulators/main.js', simEnv);
       processes.push(sims);
       if (simulateWps)
         await waitUntilServing(
@@ -165,13 +165,7 @@ async function main(): Promise<void> {
     }
 
     // 3. The worker.
-    const worker = spawnLogged(
-      'worker',
-      process.execPath,
-      [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')],
-      env,
-      path.join(DATA_DIR, 'worker.log'),
-    );
+    const worker = spawnEntryPoint('worker', 'worker/main.js', env);
     processes.push(worker);
     for (const p of processes) {
       p.child.once('exit', (code, signal) => {
