@@ -1,5 +1,6 @@
 import { AuthingSimulator } from './authing/server';
 import { generateDirectory, loadSeedDirectory } from './directory';
+import { wpsSimulatorOptionsFromEnv } from './wps/options-from-env';
 import { WpsSimulator } from './wps/server';
 
 /**
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     appId: need('WPS_APP_ID'),
     appKey: need('WPS_APP_KEY'),
     users: directory.wps,
+    ...wpsSimulatorOptionsFromEnv(process.env),
   });
   const authing = new AuthingSimulator({
     userPoolId: need('AUTHING_USERPOOL_ID'),

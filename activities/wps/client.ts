@@ -1,8 +1,16 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import { createHttpClient, headerValue, send } from '../vendor/http';
-import { parseRetryAfter, VendorError, type VendorFailureKind } from '../vendor/errors';
+import type { AxiosInstance } from 'axios';
+import { createHttpClient, send } from '../vendor/http';
+import { VendorError } from '../vendor/errors';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
+import {
+  envelopeOf,
+  isSignatureRejection,
+  isTokenRejection,
+  mapWpsFailure,
+  WPS_SIGNATURE_REJECTED_CODES,
+  wpsRequestId,
+} from './errors';
 import { kso1Authorization, kso1Date } from './kso1';
 
 export interface WpsClientOptions {
@@ -14,6 +22,11 @@ export interface WpsClientOptions {
   timeoutMs?: number;
   /** Clock for the X-Kso-Date header. Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Vendor codes that mean "KSO-1 signature rejected", added to `WPS_SIGNATURE_REJECTED_CODES`
+   * (the simulator's 400001002). The real vendor's code is not published.
+   */
+  signatureRejectedCodes?: Iterable<number>;
 }
 
 export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
@@ -21,8 +34,6 @@ export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
 /** The most ids this client sends in one call (the vendor's own maximum is not published). */
 export const WPS_MAX_IDS_PER_CALL = 50;
 
-/** Codes a third-party client treats as "token invalid or expired" (specs/wps-365.md §5). */
-const TOKEN_INVALID_CODES = new Set([400001001, 400001005, 400001006]);
 const CONTENT_TYPE = 'application/json';
 
 interface WpsEnvelope {
@@ -36,8 +47,13 @@ export class WpsClient {
   readonly tokens: TokenCache;
   private readonly http: AxiosInstance;
   private readonly now: () => Date;
+  private readonly signatureRejectedCodes: ReadonlySet<number>;
 
   constructor(private readonly options: WpsClientOptions) {
+    this.signatureRejectedCodes = new Set([
+      ...WPS_SIGNATURE_REJECTED_CODES,
+      ...(options.signatureRejectedCodes ?? []),
+    ]);
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
     this.tokens = new TokenCache({ fetchToken: () => this.fetchToken() });
@@ -93,7 +109,10 @@ export class WpsClient {
       const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
       return { value: body.access_token, expiresInSeconds: expiresIn };
     }
-    throw mapFailure(response, 'oauth2/token', true);
+    throw mapWpsFailure(response, 'oauth2/token', {
+      isTokenCall: true,
+      signatureRejectedCodes: this.signatureRejectedCodes,
+    });
   }
 
   /**
@@ -129,17 +148,20 @@ export class WpsClient {
           },
         }),
       );
-      const body: WpsEnvelope =
-        typeof response.data === 'object' && response.data !== null ? response.data : {};
-      const vendorRequestId = requestIdOf(response);
+      const body: WpsEnvelope = envelopeOf(response.data);
+      const vendorRequestId = wpsRequestId(response.headers);
       if (response.status >= 200 && response.status < 300 && body.code === 0) {
         return vendorRequestId === undefined ? { body } : { body, vendorRequestId };
       }
-      if (attempt === 0 && isTokenRejection(response.status, body.code)) {
+      if (
+        attempt === 0 &&
+        isTokenRejection(response.status, body.code) &&
+        !isSignatureRejection(response.status, body.code, body.msg, this.signatureRejectedCodes)
+      ) {
         this.tokens.invalidate(token);
         continue;
       }
-      throw mapFailure(response, operation, false);
+      throw mapWpsFailure(response, operation, { signatureRejectedCodes: this.signatureRejectedCodes });
     }
   }
 }
@@ -153,58 +175,6 @@ function checkIds(userIds: readonly string[], operation: string): void {
   }
 }
 
-function isTokenRejection(status: number, code: unknown): boolean {
-  return status === 401 || (typeof code === 'number' && TOKEN_INVALID_CODES.has(code));
-}
-
-function requestIdOf(response: AxiosResponse): string | undefined {
-  return headerValue(response, 'x-request-id') ?? headerValue(response, 'x-kso-request-id');
-}
-
 function protocolError(operation: string, what: string): VendorError {
   return new VendorError({ vendor: 'wps', kind: 'protocol', operation }, `wps ${operation}: ${what}`);
-}
-
-function mapFailure(response: AxiosResponse, operation: string, isTokenCall: boolean): VendorError {
-  const body = (
-    typeof response.data === 'object' && response.data !== null ? response.data : {}
-  ) as WpsEnvelope;
-  const status = response.status;
-  const vendorCode = body.code === undefined ? undefined : String(body.code as string | number);
-  const vendorMessage = typeof body.msg === 'string' ? body.msg : undefined;
-  const signatureRejected =
-    /sign/i.test(vendorMessage ?? '') && (status === 401 || status === 403 || status === 400);
-  let kind: VendorFailureKind;
-  let hint = '';
-  if (status === 429 || status >= 500) kind = 'transient';
-  else if (signatureRejected) {
-    kind = 'signature';
-    hint = "; check WPS_APP_ID, WPS_APP_KEY and this machine's clock";
-  } else if (status === 401 || status === 403 || isTokenCall || isTokenRejection(status, body.code)) {
-    kind = 'credentials';
-    hint = isTokenCall
-      ? '; check WPS_APP_ID and WPS_APP_KEY'
-      : "; check the app's permission kso.contact.readwrite and WPS_APP_ID / WPS_APP_KEY";
-  } else if (status >= 200 && status < 300 && typeof body.code !== 'number') {
-    kind = 'protocol';
-  } else kind = 'invalidRequest';
-  const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after'));
-  const vendorRequestId = requestIdOf(response);
-  const details = {
-    vendor: 'wps' as const,
-    kind,
-    operation,
-    httpStatus: status,
-    ...(vendorCode !== undefined ? { vendorCode } : {}),
-    ...(vendorMessage !== undefined ? { vendorMessage } : {}),
-    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  };
-  const parts = [
-    `HTTP ${status}`,
-    vendorCode && `code ${vendorCode}`,
-    vendorMessage && `"${vendorMessage}"`,
-    vendorRequestId && `request ${vendorRequestId}`,
-  ];
-  return new VendorError(details, `wps ${operation} failed: ${parts.filter(Boolean).join(', ')}${hint}`);
 }
