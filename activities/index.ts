@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { SystemOutcome } from '../workflows/outcome';
 import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
@@ -39,10 +39,22 @@ export interface AuthingBatchInput extends BatchInput {
   userIdType: AuthingUserIdType;
 }
 
+/** Heartbeat details of a vendor activity: the ids an earlier attempt already sent the action for. */
+interface ActedCheckpoint {
+  acted: string[];
+}
+
+function actedByEarlierAttempts(): Set<string> {
+  const details = activityInfo().heartbeatDetails as Partial<ActedCheckpoint> | undefined;
+  return new Set(Array.isArray(details?.acted) ? details.acted.filter((id) => typeof id === 'string') : []);
+}
+
 /**
  * Brings every id in a batch to the target state and reports, per id and in input order, what it
  * found and did: read first (so an id already so is not sent again and an unknown id is told apart),
- * act on the rest, then read back to verify. Safe to retry: a retry re-reads.
+ * act on the rest, then read back to verify. Safe to retry: a retry re-reads. Before acting it
+ * records the ids in a heartbeat, which Temporal hands to the next attempt, so that an attempt that
+ * acted and then failed (say, on the read-back) is credited as `done`, not reported `already`.
  */
 async function converge<S>(
   userIds: readonly string[],
@@ -50,6 +62,7 @@ async function converge<S>(
   read: (ids: readonly string[]) => Promise<Map<string, S>>,
   act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
 ): Promise<SystemOutcome[]> {
+  const actedBefore = actedByEarlierAttempts();
   const before = await read(userIds);
   const pending = userIds.filter((id) => {
     const status = before.get(id);
@@ -58,13 +71,14 @@ async function converge<S>(
   let vendorRequestId: string | undefined;
   let after = new Map<string, S>();
   if (pending.length > 0) {
+    heartbeat({ acted: [...actedBefore, ...pending] } satisfies ActedCheckpoint);
     vendorRequestId = (await act(pending)).vendorRequestId;
     after = await read(pending);
   }
   return userIds.map((id): SystemOutcome => {
     const was = before.get(id);
     if (was === undefined) return { status: 'not_found' };
-    if (isTarget(was)) return { status: 'already' };
+    if (isTarget(was)) return { status: actedBefore.has(id) ? 'done' : 'already' };
     const now = after.get(id);
     if (now !== undefined && isTarget(now)) {
       return vendorRequestId === undefined ? { status: 'done' } : { status: 'done', vendorRequestId };
