@@ -1,9 +1,18 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import type { AuthingUserIdType } from '../../workflows/request';
+import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
 import { createHttpClient, headerValue, send } from '../vendor/http';
-import { parseRetryAfter, VendorError, type VendorFailureKind } from '../vendor/errors';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
+import {
+  authingFailure,
+  envelopeOf,
+  isOk,
+  isUnauthorized,
+  refusedLocally,
+  unconfirmed,
+  type AuthingAnswer,
+} from './errors';
+import { isVerifiableIdType, matchUsers, type UserDto } from './user-match';
 
 export interface AuthingClientOptions {
   /** e.g. `https://api.authing.cn`. */
@@ -15,234 +24,190 @@ export interface AuthingClientOptions {
   timeoutMs?: number;
 }
 
-export type AuthingUserStatus = 'Activated' | 'Suspended' | 'Resigned' | 'Archived' | 'Deactivated';
+export const AUTHING_USER_STATUSES = [
+  'Activated',
+  'Suspended',
+  'Resigned',
+  'Archived',
+  'Deactivated',
+] as const;
+export type AuthingUserStatus = (typeof AUTHING_USER_STATUSES)[number];
 
 /** Authing's documented maximum for resign-user-batch and get-user-batch. */
 export const AUTHING_MAX_IDS_PER_CALL = 50;
 
-interface AuthingEnvelope {
-  statusCode?: unknown;
-  apiCode?: unknown;
-  message?: unknown;
-  requestId?: unknown;
-  data?: unknown;
-}
+/** How many issued tokens are remembered to be cut out of error messages. */
+const REMEMBERED_TOKENS = 8;
 
-interface UserDto {
-  userId?: unknown;
-  status?: unknown;
-  externalId?: unknown;
-  email?: unknown;
-  phone?: unknown;
-  username?: unknown;
-  identities?: Array<{ extIdpId?: unknown; userIdInIdp?: unknown; provider?: unknown }>;
-}
-
-/** An Authing management-API client: management token, batch resign and read-back. */
+/**
+ * An Authing management-API (v3) client: management token, batch resign and read-back.
+ *
+ * - The token is cached per process and shared by concurrent callers (`TokenCache`); a 401 in the
+ *   HTTP status or the body drops it, fetches a new one and retries the call once.
+ * - Every call sends `authorization: Bearer <token>` and `x-authing-userpool-id`.
+ * - Every failure is a `VendorError` of the closed set (see `./errors`), whose message and details
+ *   never hold the access key secret or a token.
+ */
 export class AuthingClient {
   readonly tokens: TokenCache;
   private readonly http: AxiosInstance;
+  /** Strings that must never appear in an error: the secrets once resolved, and recent tokens. */
+  private readonly secrets = new Set<string>();
+  private recentTokens: string[] = [];
 
   constructor(private readonly options: AuthingClientOptions) {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.tokens = new TokenCache({ fetchToken: () => this.fetchToken() });
   }
 
-  /** Resigns 1 to 50 users. Irreversible. Success only when the body says so, whatever the HTTP status. */
+  /**
+   * Resigns 1 to 50 users. IRREVERSIBLE. Success only when the HTTP status is 2xx, the body's
+   * `statusCode` is 200 and `data.success` is true; anything else throws. Authing gives no per-user
+   * result: verify with `readUsers` (not possible for `custom_field`, see there).
+   */
   async resignUsers(
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
   ): Promise<{ vendorRequestId?: string }> {
-    checkIds(userIds, 'resign-user-batch');
-    const body = await this.call('resign-user-batch', (headers) =>
-      this.http.post('/api/v3/resign-user-batch', JSON.stringify({ userIds, userIdType }), {
+    const operation = 'resign-user-batch';
+    checkRequest(userIds, userIdType, operation);
+    const payload = JSON.stringify({ userIds: [...userIds], userIdType });
+    const answer = await this.call(operation, (headers) =>
+      this.http.post('/api/v3/resign-user-batch', payload, {
         headers: { ...headers, 'Content-Type': 'application/json' },
       }),
     );
-    if ((body.data as { success?: unknown } | undefined)?.success !== true) {
-      throw failure(
-        { kind: 'protocol', operation: 'resign-user-batch', body },
-        'answered statusCode 200 without data.success = true; the resign is not confirmed',
+    const data = answer.body.data;
+    const success =
+      typeof data === 'object' && data !== null ? (data as { success?: unknown }).success : undefined;
+    if (success !== true) {
+      throw unconfirmed(
+        answer,
+        this.context(operation),
+        data === undefined || data === null
+          ? 'answered statusCode 200 without data; the resign is NOT confirmed'
+          : `answered statusCode 200 with data.success = ${JSON.stringify(success) ?? 'undefined'}; the resign is NOT confirmed`,
       );
     }
-    return typeof body.requestId === 'string' ? { vendorRequestId: body.requestId } : {};
+    return typeof answer.body.requestId === 'string' ? { vendorRequestId: answer.body.requestId } : {};
   }
 
   /**
-   * Reads up to 50 users' statuses, keyed by the id as given (matched through the field of
-   * `userIdType`, since Authing returns users under their userId). An id missing from the map does
-   * not exist.
+   * Reads up to 50 users' statuses, keyed by the id as given, matched through the field of
+   * `userIdType` (Authing returns users under their userId). An id missing from the map does not
+   * exist. `custom_field` is refused before anything is sent: the record does not say which custom
+   * field matched, so its ids can be neither told apart nor verified after a resign.
    */
   async readUsers(
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
   ): Promise<Map<string, AuthingUserStatus>> {
-    checkIds(userIds, 'get-user-batch');
+    const operation = 'get-user-batch';
+    checkRequest(userIds, userIdType, operation);
+    if (!isVerifiableIdType(userIdType)) {
+      throw refusedLocally(
+        operation,
+        'userIdType custom_field cannot be matched to the returned users, so these users cannot be read or verified (not verifiable)',
+      );
+    }
+    const comma = userIds.find((id) => id.includes(','));
+    if (comma !== undefined) {
+      throw refusedLocally(
+        operation,
+        `the id ${JSON.stringify(comma)} holds a comma, which get-user-batch cannot carry`,
+      );
+    }
     const params = new URLSearchParams({ userIds: userIds.join(','), userIdType, withIdentities: 'true' });
-    const body = await this.call('get-user-batch', (headers) =>
+    const answer = await this.call(operation, (headers) =>
       this.http.get(`/api/v3/get-user-batch?${params.toString()}`, { headers }),
     );
-    if (!Array.isArray(body.data)) {
-      throw failure({ kind: 'protocol', operation: 'get-user-batch', body }, 'response has no data array');
+    if (!Array.isArray(answer.body.data)) {
+      throw unconfirmed(answer, this.context(operation), 'answered statusCode 200 without a data array');
     }
-    const wanted = new Set(userIds);
-    const statuses = new Map<string, AuthingUserStatus>();
-    for (const user of body.data as UserDto[]) {
-      if (typeof user.status !== 'string') continue;
-      for (const key of keysOf(user, userIdType)) {
-        if (wanted.has(key)) statuses.set(key, user.status as AuthingUserStatus);
-      }
-    }
-    return statuses;
+    const matched = matchUsers(userIds, answer.body.data as UserDto[], userIdType, AUTHING_USER_STATUSES);
+    if (!matched.ok) throw unconfirmed(answer, this.context(operation), matched.problem);
+    return matched.statuses;
+  }
+
+  private context(operation: string, extra: { tokenCall?: boolean; afterRefresh?: boolean } = {}) {
+    return { operation, sensitive: [...this.secrets, ...this.recentTokens], ...extra };
   }
 
   private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+    const operation = 'get-management-token';
     const secret = await resolveSecret(this.options.accessKeySecret);
-    const response = await send<AuthingEnvelope>('authing', 'get-management-token', () =>
-      this.http.post(
-        '/api/v3/get-management-token',
-        JSON.stringify({ accessKeyId: this.options.accessKeyId, accessKeySecret: secret.reveal() }),
-        { headers: { 'Content-Type': 'application/json' } },
-      ),
+    const revealed = secret.reveal();
+    this.secrets.add(revealed);
+    const payload = JSON.stringify({ accessKeyId: this.options.accessKeyId, accessKeySecret: revealed });
+    const response = await send<unknown>('authing', operation, () =>
+      this.http.post('/api/v3/get-management-token', payload, {
+        headers: { 'Content-Type': 'application/json' },
+      }),
     );
-    const body = envelope(response);
-    const data = body.data as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (response.status === 200 && body.statusCode === 200 && typeof data?.access_token === 'string') {
+    const answer = answerOf(response);
+    const data = answer.body.data as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (isOk(answer) && typeof data?.access_token === 'string' && data.access_token !== '') {
+      this.recentTokens = [data.access_token, ...this.recentTokens].slice(0, REMEMBERED_TOKENS);
+      const expiresIn = data.expires_in;
       return {
         value: data.access_token,
-        expiresInSeconds: typeof data.expires_in === 'number' ? data.expires_in : 7200,
+        expiresInSeconds: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? expiresIn : 7200,
       };
     }
-    throw mapFailure(response, body, 'get-management-token', true);
+    if (isOk(answer)) {
+      throw unconfirmed(
+        answer,
+        this.context(operation, { tokenCall: true }),
+        'answered without an access_token',
+      );
+    }
+    throw authingFailure(answer, this.context(operation, { tokenCall: true }));
   }
 
   private async call(
     operation: string,
-    request: (headers: Record<string, string>) => Promise<AxiosResponse<AuthingEnvelope>>,
-  ): Promise<AuthingEnvelope> {
+    request: (headers: Record<string, string>) => Promise<AxiosResponse<unknown>>,
+  ): Promise<AuthingAnswer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
-      const response = await send<AuthingEnvelope>('authing', operation, () =>
+      const response = await send<unknown>('authing', operation, () =>
         request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
       );
-      const body = envelope(response);
-      if (response.status >= 200 && response.status < 300 && body.statusCode === 200) return body;
-      if (attempt === 0 && (response.status === 401 || body.statusCode === 401)) {
+      const answer = answerOf(response);
+      if (isOk(answer)) return answer;
+      if (isUnauthorized(answer) && attempt === 0) {
         this.tokens.invalidate(token);
         continue;
       }
-      throw mapFailure(response, body, operation, false);
+      throw authingFailure(answer, this.context(operation, { afterRefresh: attempt > 0 }));
     }
   }
 }
 
-function keysOf(user: UserDto, type: AuthingUserIdType): string[] {
-  const str = (v: unknown): string[] => (typeof v === 'string' ? [v] : []);
-  switch (type) {
-    case 'user_id':
-      return str(user.userId);
-    case 'external_id':
-      return str(user.externalId);
-    case 'email':
-      return str(user.email);
-    case 'phone':
-      return str(user.phone);
-    case 'username':
-      return str(user.username);
-    case 'identity':
-      return (user.identities ?? []).flatMap((i) => str(`${String(i.extIdpId)}:${String(i.userIdInIdp)}`));
-    case 'sync_relation':
-      return (user.identities ?? []).flatMap((i) => str(`${String(i.provider)}:${String(i.userIdInIdp)}`));
-    case 'custom_field':
-      // The record does not say which custom field was matched: such ids cannot be verified by read-back.
-      return [];
-  }
+function answerOf(response: AxiosResponse<unknown>): AuthingAnswer {
+  const retryAfter = headerValue(response, 'retry-after');
+  return {
+    httpStatus: response.status,
+    body: envelopeOf(response.data),
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+  };
 }
 
-function envelope(response: AxiosResponse): AuthingEnvelope {
-  return typeof response.data === 'object' && response.data !== null
-    ? (response.data as AuthingEnvelope)
-    : {};
-}
-
-function checkIds(userIds: readonly string[], operation: string): void {
-  if (userIds.length === 0 || userIds.length > AUTHING_MAX_IDS_PER_CALL) {
-    throw new VendorError(
-      { vendor: 'authing', kind: 'invalidRequest', operation },
-      `authing ${operation}: 1 to ${AUTHING_MAX_IDS_PER_CALL} user ids per call, got ${userIds.length}; nothing was sent`,
+function checkRequest(userIds: readonly string[], userIdType: AuthingUserIdType, operation: string): void {
+  if (!(AUTHING_USER_ID_TYPES as readonly string[]).includes(userIdType)) {
+    throw refusedLocally(
+      operation,
+      `userIdType ${JSON.stringify(userIdType)} is not one of ${AUTHING_USER_ID_TYPES.join(', ')}`,
     );
   }
-}
-
-function failure(
-  ctx: {
-    kind: VendorFailureKind;
-    operation: string;
-    body: AuthingEnvelope;
-    httpStatus?: number;
-    retryAfterMs?: number;
-  },
-  what: string,
-): VendorError {
-  const { body } = ctx;
-  const vendorCode =
-    body.apiCode !== undefined
-      ? String(body.apiCode as string | number)
-      : body.statusCode !== undefined
-        ? String(body.statusCode as string | number)
-        : undefined;
-  const vendorMessage = typeof body.message === 'string' ? body.message : undefined;
-  const vendorRequestId = typeof body.requestId === 'string' ? body.requestId : undefined;
-  const details = {
-    vendor: 'authing' as const,
-    kind: ctx.kind,
-    operation: ctx.operation,
-    ...(ctx.httpStatus !== undefined ? { httpStatus: ctx.httpStatus } : {}),
-    ...(vendorCode !== undefined ? { vendorCode } : {}),
-    ...(vendorMessage !== undefined ? { vendorMessage } : {}),
-    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
-    ...(ctx.retryAfterMs !== undefined ? { retryAfterMs: ctx.retryAfterMs } : {}),
-  };
-  const parts = [
-    ctx.httpStatus !== undefined && `HTTP ${ctx.httpStatus}`,
-    body.statusCode !== undefined && `statusCode ${String(body.statusCode as string | number)}`,
-    body.apiCode !== undefined && `apiCode ${String(body.apiCode as string | number)}`,
-    vendorMessage && `"${vendorMessage}"`,
-    vendorRequestId && `requestId ${vendorRequestId}`,
-  ].filter(Boolean);
-  return new VendorError(
-    details,
-    `authing ${ctx.operation}: ${what}${parts.length ? ` (${parts.join(', ')})` : ''}`,
-  );
-}
-
-function mapFailure(
-  response: AxiosResponse,
-  body: AuthingEnvelope,
-  operation: string,
-  isTokenCall: boolean,
-): VendorError {
-  const status =
-    typeof body.statusCode === 'number' && response.status === 200 ? body.statusCode : response.status;
-  let kind: VendorFailureKind;
-  let hint = 'failed';
-  if (status === 429 || status >= 500) kind = 'transient';
-  else if (status === 401 || status === 403 || isTokenCall) {
-    kind = 'credentials';
-    hint = isTokenCall
-      ? 'failed; check AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET'
-      : "was refused; check AUTHING_USERPOOL_ID and the key pair's permissions";
-  } else if (status >= 400) kind = 'invalidRequest';
-  else kind = 'protocol';
-  const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after'));
-  return failure(
-    {
-      kind,
+  if (!Array.isArray(userIds) || userIds.length === 0 || userIds.length > AUTHING_MAX_IDS_PER_CALL) {
+    throw refusedLocally(
       operation,
-      body,
-      httpStatus: response.status,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    },
-    hint,
-  );
+      `1 to ${AUTHING_MAX_IDS_PER_CALL} user ids per call, got ${Array.isArray(userIds) ? userIds.length : 'none'}`,
+    );
+  }
+  const bad = userIds.findIndex((id) => typeof id !== 'string' || id.trim() === '');
+  if (bad >= 0) throw refusedLocally(operation, `user id #${bad + 1} is empty`);
+  if (new Set(userIds).size !== userIds.length)
+    throw refusedLocally(operation, 'the user ids hold duplicates');
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
+import { FaultInjector, type Fault, type FaultSettings } from '../faults';
 import {
   BodyTooLargeError,
   listen,
@@ -11,9 +12,13 @@ import {
 } from '../http';
 
 /**
- * An Authing management-API (v3) simulator: the management token, `authorization` and
- * `x-authing-userpool-id` checks, and resign-user-batch / get-user-batch over an in-memory
- * directory. Failures are answered the vendor's way: HTTP 200 with the status in the body.
+ * An Authing management-API (v3) simulator: the management token (tokens expire and can be
+ * revoked), `authorization` and `x-authing-userpool-id` checks, and resign-user-batch /
+ * get-user-batch over an in-memory directory. Failures are answered the vendor's way: HTTP 200 with
+ * the status in the body, except a rate limit (HTTP 429, body statusCode 429). What the vendor's
+ * documentation leaves open (an unknown or already-resigned id in a resign) is chosen by a switch,
+ * and faults (latency, 503, 429 + Retry-After, hangs, outage, rate limit) come from the shared,
+ * seeded `FaultInjector`. Simulator-only switches answer a failure inside an HTTP 200 body.
  */
 
 export type AuthingStatus = 'Activated' | 'Suspended' | 'Resigned' | 'Archived' | 'Deactivated';
@@ -26,17 +31,60 @@ export interface AuthingUserRecord {
   phone?: string;
   username?: string;
   identities?: Array<{ extIdpId: string; userIdInIdp: string; provider: string }>;
+  /** Custom fields; a `custom_field` id matches a user when it equals one of these values. */
+  customData?: Record<string, string>;
 }
 
-export interface AuthingSimulatorOptions {
+/**
+ * How a resign treats an id the documentation leaves open (an unknown id, or a user already
+ * resigned): `fail` fails the whole call (statusCode in an HTTP 200 body, no id named, nothing
+ * changed); `skip` ignores the id and answers success; `succeed` answers success and, for a resigned
+ * user, records a second resignation.
+ */
+export type AuthingIdBehaviour = 'fail' | 'skip' | 'succeed';
+
+/** A canned answer for the next call of one kind (one-shot, in order). */
+export interface ScriptedAnswer {
+  /** Default 200: a failure hidden inside an HTTP 200 body. */
+  httpStatus?: number;
+  statusCode: number;
+  apiCode?: number;
+  message?: string;
+  /** Omitted: no `data` at all. */
+  data?: unknown;
+  /** Resign only: carry out the resign before answering (a success reported as a failure). Default false. */
+  apply?: boolean;
+}
+
+export interface AuthingApiCall {
+  operation: 'resign-user-batch' | 'get-user-batch';
+  userIds: string[];
+  userIdType: string;
+}
+
+export interface AuthingBehaviour {
+  /** Default `skip`. */
+  unknownIds: AuthingIdBehaviour;
+  /** Default `skip`. */
+  resignedIds: AuthingIdBehaviour;
+  /** Share (0 to 1) of API calls answered HTTP 200 with statusCode 500 in the body, nothing done. Default 0. */
+  failInBodyRate: number;
+  /** Token lifetime in seconds. Default 7200, as the vendor's. */
+  tokenTtlSeconds: number;
+  /** Called for every authenticated API call before it is carried out (tests change the directory "meanwhile"). */
+  onApiCall?: (call: AuthingApiCall) => void;
+}
+
+export interface AuthingSimulatorOptions extends Partial<AuthingBehaviour> {
   userPoolId: string;
   accessKeyId: string;
   accessKeySecret: string;
   users?: AuthingUserRecord[];
-  /** Token lifetime in seconds. Default 7200, as the vendor's. */
-  tokenTtlSeconds?: number;
+  faults?: Partial<FaultSettings>;
   now?: () => number;
 }
+
+export type HeaderCheck = 'valid' | 'missing' | 'invalid';
 
 export interface AuthingCall {
   path: string;
@@ -44,17 +92,75 @@ export interface AuthingCall {
   userIdType?: string;
   httpStatus: number;
   statusCode: number;
+  apiCode?: number;
+  requestId: string;
+  /** The `authorization` header: a live token (bare or `Bearer`), missing, or anything else. */
+  authorization: HeaderCheck;
+  /** Whether `authorization` used the `Bearer ` form. */
+  bearer: boolean;
+  /** The `x-authing-userpool-id` header against the configured pool. */
+  userPoolId: HeaderCheck;
+  /** What answered instead of the directory, if anything. */
+  injected?: 'hang' | 'serverError' | 'throttle' | 'failInBody' | 'scripted';
 }
+
+export interface Resignation {
+  userId: string;
+  requestId: string;
+}
+
+const MAX_IDS = 50;
 
 export class AuthingSimulator {
   readonly users = new Map<string, AuthingUserRecord>();
   readonly calls: AuthingCall[] = [];
+  /** Every resignation carried out, in order (a user resigned twice appears twice). */
+  readonly resignations: Resignation[] = [];
   readonly tokens: TokenIssuer;
+  /** Every token issued, in order (tests check that none of them leaks). */
+  readonly issuedTokens: string[] = [];
+  readonly faults: FaultInjector;
+  /** One-shot answers for the next resign-user-batch calls (a failure hidden in an HTTP 200 body). */
+  readonly nextResignAnswers: ScriptedAnswer[] = [];
+  /** One-shot answers for the next get-user-batch calls. */
+  readonly nextReadAnswers: ScriptedAnswer[] = [];
+  private behaviour: AuthingBehaviour;
+  private readonly bodyFaults: FaultInjector;
   private requestCounter = 0;
 
   constructor(private readonly options: AuthingSimulatorOptions) {
-    this.tokens = new TokenIssuer('authing-sim', () => options.tokenTtlSeconds ?? 7200, options.now);
-    for (const user of options.users ?? []) this.users.set(user.userId, { ...user });
+    this.behaviour = {
+      unknownIds: options.unknownIds ?? 'skip',
+      resignedIds: options.resignedIds ?? 'skip',
+      failInBodyRate: options.failInBodyRate ?? 0,
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
+      ...(options.onApiCall ? { onApiCall: options.onApiCall } : {}),
+    };
+    this.tokens = new TokenIssuer('authing-sim', () => this.behaviour.tokenTtlSeconds, options.now);
+    this.faults = new FaultInjector(options.faults ?? {}, options.now);
+    this.bodyFaults = new FaultInjector(
+      { serverErrorRate: this.behaviour.failInBodyRate, seed: (options.faults?.seed ?? 1) + 1 },
+      options.now,
+    );
+    for (const user of options.users ?? []) this.users.set(user.userId, structuredClone(user));
+  }
+
+  get settings(): Readonly<AuthingBehaviour> {
+    return { ...this.behaviour };
+  }
+
+  /** Changes behaviours while the simulator runs; `faults` are passed to the fault injector. */
+  configure(settings: Partial<AuthingBehaviour> & { faults?: Partial<FaultSettings> }): void {
+    const { faults, ...rest } = settings;
+    this.behaviour = { ...this.behaviour, ...rest };
+    if (rest.failInBodyRate !== undefined)
+      this.bodyFaults.configure({ serverErrorRate: rest.failInBodyRate });
+    if (faults) this.faults.configure(faults);
+  }
+
+  /** Makes every issued token invalid at once (the next call gets statusCode 401). */
+  revokeTokens(): void {
+    this.tokens.revokeAll();
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<Listening> {
@@ -67,9 +173,18 @@ export class AuthingSimulator {
     return listen(server, port, host);
   }
 
-  /** Finds a user by an id of the given type, as Authing's userIdType does. */
+  /** Finds a user by an id of the given type, as Authing's userIdType does (the first, for custom_field). */
   find(id: string, type: AuthingUserIdType): AuthingUserRecord | undefined {
-    if (type === 'user_id') return this.users.get(id);
+    return this.findAll(id, type)[0];
+  }
+
+  /** Every user an id of the given type designates (more than one only for a custom field). */
+  findAll(id: string, type: AuthingUserIdType): AuthingUserRecord[] {
+    if (type === 'user_id') {
+      const user = this.users.get(id);
+      return user ? [user] : [];
+    }
+    const hits: AuthingUserRecord[] = [];
     for (const user of this.users.values()) {
       const identities = user.identities ?? [];
       const hit =
@@ -78,10 +193,14 @@ export class AuthingSimulator {
         (type === 'phone' && user.phone === id) ||
         (type === 'username' && user.username === id) ||
         (type === 'identity' && identities.some((i) => `${i.extIdpId}:${i.userIdInIdp}` === id)) ||
-        (type === 'sync_relation' && identities.some((i) => `${i.provider}:${i.userIdInIdp}` === id));
-      if (hit) return user;
+        (type === 'sync_relation' && identities.some((i) => `${i.provider}:${i.userIdInIdp}` === id)) ||
+        (type === 'custom_field' && Object.values(user.customData ?? {}).includes(id));
+      if (hit) {
+        hits.push(user);
+        if (type !== 'custom_field') break;
+      }
     }
-    return undefined;
+    return hits;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -89,17 +208,85 @@ export class AuthingSimulator {
     const url = new URL(req.url ?? '/', 'http://simulator');
     this.requestCounter += 1;
     const requestId = `authing-sim-${this.requestCounter}`;
+
+    const authHeader = req.headers.authorization;
+    const bearer = typeof authHeader === 'string' && authHeader.startsWith('Bearer ');
+    const token = typeof authHeader === 'string' ? authHeader.replace(/^Bearer /, '') : undefined;
+    const authorization: HeaderCheck =
+      authHeader === undefined || authHeader === ''
+        ? 'missing'
+        : this.tokens.isValid(token)
+          ? 'valid'
+          : 'invalid';
+    const poolHeader = req.headers['x-authing-userpool-id'];
+    const userPoolId: HeaderCheck =
+      poolHeader === undefined || poolHeader === ''
+        ? 'missing'
+        : poolHeader === this.options.userPoolId
+          ? 'valid'
+          : 'invalid';
+
+    const call: { userIds: string[]; userIdType?: string } = { userIds: [] };
+    const record = (
+      httpStatus: number,
+      statusCode: number,
+      apiCode?: number,
+      injected?: AuthingCall['injected'],
+    ) => {
+      this.calls.push({
+        path: url.pathname,
+        ...call,
+        httpStatus,
+        statusCode,
+        ...(apiCode !== undefined ? { apiCode } : {}),
+        requestId,
+        authorization,
+        bearer,
+        userPoolId,
+        ...(injected ? { injected } : {}),
+      });
+    };
     const reply = (
       payload: { statusCode: number; message: string; apiCode?: number; data?: unknown },
-      call?: { userIds: string[]; userIdType?: string },
       httpStatus = 200,
+      injected?: AuthingCall['injected'],
+      headers: Record<string, string> = {},
     ): void => {
-      if (call) this.calls.push({ path: url.pathname, ...call, httpStatus, statusCode: payload.statusCode });
-      sendJson(res, httpStatus, { ...payload, requestId });
+      record(httpStatus, payload.statusCode, payload.apiCode, injected);
+      sendJson(res, httpStatus, { ...payload, requestId }, headers);
     };
 
-    if (req.method === 'GET' && url.pathname === '/healthz') return reply({ statusCode: 200, message: 'ok' });
-    if (req.method === 'POST' && url.pathname === '/api/v3/get-management-token') {
+    if (req.method === 'GET' && url.pathname === '/healthz') {
+      sendJson(res, 200, { statusCode: 200, message: 'ok', requestId });
+      return;
+    }
+
+    const isToken = req.method === 'POST' && url.pathname === '/api/v3/get-management-token';
+    const isResign = req.method === 'POST' && url.pathname === '/api/v3/resign-user-batch';
+    const isRead = req.method === 'GET' && url.pathname === '/api/v3/get-user-batch';
+    if (!isToken && !isResign && !isRead) {
+      return reply({ statusCode: 404, message: `no such endpoint: ${req.method ?? ''} ${url.pathname}` });
+    }
+
+    let userIdType: unknown = 'user_id';
+    if (isResign) {
+      const parsed = parseJson(body) as { userIds?: unknown; userIdType?: unknown } | undefined;
+      if (Array.isArray(parsed?.userIds)) {
+        call.userIds = parsed.userIds.filter((x): x is string => typeof x === 'string');
+        if (call.userIds.length !== parsed.userIds.length) call.userIds = [];
+      }
+      userIdType = parsed?.userIdType ?? 'user_id';
+      call.userIdType = String(userIdType);
+    } else if (isRead) {
+      call.userIds = (url.searchParams.get('userIds') ?? '').split(',').filter((s) => s !== '');
+      userIdType = url.searchParams.get('userIdType') ?? 'user_id';
+      call.userIdType = String(userIdType);
+    }
+
+    const fault = await this.faults.before();
+    if (fault) return this.answerFault(fault, res, record, requestId);
+
+    if (isToken) {
       const parsed = parseJson(body) as { accessKeyId?: unknown; accessKeySecret?: unknown } | undefined;
       if (
         parsed?.accessKeyId !== this.options.accessKeyId ||
@@ -107,63 +294,108 @@ export class AuthingSimulator {
       ) {
         return reply({ statusCode: 401, apiCode: 1300, message: 'accessKeyId or accessKeySecret is wrong' });
       }
-      const { token, expiresIn } = this.tokens.issue();
-      return reply({ statusCode: 200, message: 'ok', data: { access_token: token, expires_in: expiresIn } });
+      const { token: issued, expiresIn } = this.tokens.issue();
+      this.issuedTokens.push(issued);
+      return reply({ statusCode: 200, message: 'ok', data: { access_token: issued, expires_in: expiresIn } });
     }
 
-    const isResign = req.method === 'POST' && url.pathname === '/api/v3/resign-user-batch';
-    const isRead = req.method === 'GET' && url.pathname === '/api/v3/get-user-batch';
-    if (!isResign && !isRead)
-      return reply({ statusCode: 404, message: `no such endpoint: ${req.method ?? ''} ${url.pathname}` });
-
-    let userIds: string[] = [];
-    let userIdType: unknown = 'user_id';
-    if (isResign) {
-      const parsed = parseJson(body) as { userIds?: unknown; userIdType?: unknown } | undefined;
-      if (Array.isArray(parsed?.userIds))
-        userIds = parsed.userIds.filter((x): x is string => typeof x === 'string');
-      userIdType = parsed?.userIdType ?? 'user_id';
-    } else {
-      userIds = (url.searchParams.get('userIds') ?? '').split(',').filter((s) => s !== '');
-      userIdType = url.searchParams.get('userIdType') ?? 'user_id';
+    if (authorization !== 'valid') {
+      return reply({ statusCode: 401, apiCode: 1301, message: 'token invalid or expired' });
     }
-    const call = { userIds, userIdType: String(userIdType) };
-
-    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (!this.tokens.isValid(bearer))
-      return reply({ statusCode: 401, apiCode: 1301, message: 'token invalid or expired' }, call);
-    if (req.headers['x-authing-userpool-id'] !== this.options.userPoolId) {
-      return reply({ statusCode: 404, apiCode: 2224, message: 'user pool not found' }, call);
-    }
+    if (userPoolId !== 'valid')
+      return reply({ statusCode: 404, apiCode: 2224, message: 'user pool not found' });
     if (!(AUTHING_USER_ID_TYPES as readonly unknown[]).includes(userIdType)) {
-      return reply(
-        { statusCode: 400, message: `userIdType must be one of ${AUTHING_USER_ID_TYPES.join(', ')}` },
-        call,
-      );
+      return reply({
+        statusCode: 400,
+        message: `userIdType must be one of ${AUTHING_USER_ID_TYPES.join(', ')}`,
+      });
     }
-    if (userIds.length < 1 || userIds.length > 50) {
-      return reply({ statusCode: 400, message: 'userIds must hold 1 to 50 ids' }, call);
+    if (call.userIds.length < 1 || call.userIds.length > MAX_IDS) {
+      return reply({ statusCode: 400, message: `userIds must hold 1 to ${MAX_IDS} ids` });
     }
     const type = userIdType as AuthingUserIdType;
+    const operation = isResign ? 'resign-user-batch' : 'get-user-batch';
+    this.behaviour.onApiCall?.({ operation, userIds: [...call.userIds], userIdType: type });
+
+    const scripted = (isResign ? this.nextResignAnswers : this.nextReadAnswers).shift();
+    if (scripted) {
+      if (isResign && scripted.apply === true) this.resign(call.userIds, type, requestId);
+      const { httpStatus = 200, apply: _apply, ...payload } = scripted;
+      return reply({ message: 'scripted', ...payload }, httpStatus, 'scripted');
+    }
+    if ((await this.bodyFaults.before())?.kind === 'serverError') {
+      return reply({ statusCode: 500, message: 'internal error (in an HTTP 200 body)' }, 200, 'failInBody');
+    }
 
     if (isRead) {
-      const found = userIds.flatMap((id) => {
-        const user = this.find(id, type);
-        return user ? [user] : [];
+      const withIdentities = url.searchParams.get('withIdentities') === 'true';
+      const seen = new Set<string>();
+      const found = call.userIds
+        .flatMap((id) => this.findAll(id, type))
+        .filter((u) => {
+          if (seen.has(u.userId)) return false;
+          seen.add(u.userId);
+          return true;
+        });
+      return reply({
+        statusCode: 200,
+        message: 'ok',
+        data: found.map((u) => {
+          const { customData: _custom, identities, ...dto } = structuredClone(u);
+          return withIdentities ? { ...dto, identities: identities ?? [] } : dto;
+        }),
       });
-      return reply(
-        {
-          statusCode: 200,
-          message: 'ok',
-          data: found.map((u) => ({ ...u, identities: u.identities ?? [] })),
-        },
-        call,
-      );
     }
+
+    const unknown = call.userIds.filter((id) => this.findAll(id, type).length === 0);
+    const resigned = call.userIds.filter((id) => this.findAll(id, type).some((u) => u.status === 'Resigned'));
+    if (unknown.length > 0 && this.behaviour.unknownIds === 'fail') {
+      return reply({ statusCode: 404, apiCode: 2004, message: 'user not found' });
+    }
+    if (resigned.length > 0 && this.behaviour.resignedIds === 'fail') {
+      return reply({ statusCode: 422, message: 'user has already resigned' });
+    }
+    this.resign(call.userIds, type, requestId);
+    return reply({ statusCode: 200, message: '操作成功', data: { success: true } });
+  }
+
+  private resign(userIds: readonly string[], type: AuthingUserIdType, requestId: string): void {
     for (const id of userIds) {
-      const user = this.find(id, type);
-      if (user) user.status = 'Resigned';
+      for (const user of this.findAll(id, type)) {
+        if (user.status === 'Resigned' && this.behaviour.resignedIds !== 'succeed') continue;
+        user.status = 'Resigned';
+        this.resignations.push({ userId: user.userId, requestId });
+      }
     }
-    return reply({ statusCode: 200, message: '操作成功', data: { success: true } }, call);
+  }
+
+  private answerFault(
+    fault: Fault,
+    res: http.ServerResponse,
+    record: (
+      httpStatus: number,
+      statusCode: number,
+      apiCode: undefined,
+      injected: AuthingCall['injected'],
+    ) => void,
+    requestId: string,
+  ): void {
+    if (fault.kind === 'hang') {
+      // Never answered: the client must give up on its own timeout. Closing the server ends it.
+      record(0, 0, undefined, 'hang');
+      return;
+    }
+    if (fault.kind === 'serverError') {
+      record(503, 503, undefined, 'serverError');
+      sendJson(res, 503, { statusCode: 503, message: 'service unavailable', requestId });
+      return;
+    }
+    record(429, 429, undefined, 'throttle');
+    sendJson(
+      res,
+      429,
+      { statusCode: 429, message: 'too many requests', requestId },
+      { 'Retry-After': String(fault.retryAfterSeconds) },
+    );
   }
 }
