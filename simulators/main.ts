@@ -1,3 +1,4 @@
+import { authingSimulatorOptionsFromEnv } from './authing/options-from-env';
 import { AuthingSimulator } from './authing/server';
 import { generateDirectory, loadSeedDirectory } from './directory';
 import { wpsSimulatorOptionsFromEnv } from './wps/options-from-env';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     accessKeyId: need('AUTHING_ACCESS_KEY_ID'),
     accessKeySecret: need('AUTHING_ACCESS_KEY_SECRET'),
     users: directory.authing,
+    ...authingSimulatorOptionsFromEnv(process.env),
   });
   const wpsListening = await wps.start(Number(process.env.WPS_SIM_PORT ?? 8701), host);
   const authingListening = await authing.start(Number(process.env.AUTHING_SIM_PORT ?? 8702), host);
