@@ -46,8 +46,8 @@ export interface FaultCounts {
   hung: number;
 }
 
-/** mulberry32: small, fast, and good enough to spread injected faults. */
-function generator(seed: number): () => number {
+/** mulberry32: a small, fast seeded generator of numbers in [0, 1); good enough to spread faults. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -69,7 +69,7 @@ export class FaultInjector {
     private readonly now: () => number = Date.now,
   ) {
     this.current = { ...NO_FAULTS, ...settings };
-    this.random = generator(this.current.seed);
+    this.random = seededRandom(this.current.seed);
   }
 
   get settings(): FaultSettings {
@@ -80,7 +80,7 @@ export class FaultInjector {
   configure(settings: Partial<FaultSettings>): void {
     const reseed = settings.seed !== undefined && settings.seed !== this.current.seed;
     this.current = { ...this.current, ...settings };
-    if (reseed) this.random = generator(this.current.seed);
+    if (reseed) this.random = seededRandom(this.current.seed);
   }
 
   /** Waits the configured latency, then says which fault (if any) this call gets. */

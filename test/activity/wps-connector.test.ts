@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDeps, type BatchInput, type WpsDirectory } from '../../activities';
-import { Secret } from '../../activities/vendor/secret';
 import { VendorError } from '../../activities/vendor/errors';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { kso1Authorization, kso1Date } from '../../activities/wps/kso1';
@@ -32,12 +31,7 @@ async function start(options: Partial<WpsSimulatorOptions> = {}): Promise<Runnin
 }
 
 function client(s: RunningSimulators, extra: Partial<WpsClientOptions> = {}): WpsClient {
-  return new WpsClient({
-    baseUrl: s.wpsUrl,
-    appId: s.credentials.wpsAppId,
-    appKey: new Secret(s.credentials.wpsAppKey),
-    ...extra,
-  });
+  return s.wpsClient(extra);
 }
 
 /** A clock one second further on each time it is read, so that every attempt's X-Kso-Date differs. */

@@ -35,12 +35,7 @@ async function start(options: Partial<WpsSimulatorOptions> = {}): Promise<Runnin
 }
 
 function client(s: RunningSimulators, extra: Partial<WpsClientOptions> = {}): WpsClient {
-  return new WpsClient({
-    baseUrl: s.wpsUrl,
-    appId: s.credentials.wpsAppId,
-    appKey: new Secret(s.credentials.wpsAppKey),
-    ...extra,
-  });
+  return s.wpsClient(extra);
 }
 
 const unusedAuthing: ActivityDeps['authing'] = {

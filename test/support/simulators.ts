@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Secret } from '../../activities/vendor/secret';
+import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { AuthingSimulator, type AuthingSimulatorOptions } from '../../simulators/authing/server';
 import type { SeedDirectory } from '../../simulators/directory';
 import type { Listening } from '../../simulators/http';
@@ -20,6 +21,8 @@ export interface RunningSimulators {
     accessKeySecret: string;
   };
   workerConfig(taskQueue: string): WorkerConfig;
+  /** A WPS client with the simulator's credentials; `extra` overrides any option. */
+  wpsClient(extra?: Partial<WpsClientOptions>): WpsClient;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,13 @@ export async function startSimulators(
       },
       maxConcurrentActivities: 20,
     }),
+    wpsClient: (extra = {}) =>
+      new WpsClient({
+        baseUrl: wpsServer.url,
+        appId: credentials.wpsAppId,
+        appKey: new Secret(credentials.wpsAppKey),
+        ...extra,
+      }),
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },

@@ -1,21 +1,11 @@
 import { kso1Authorization, kso1BodyHash, type Kso1Input } from '../../activities/wps/kso1';
+import { seededRandom as mulberry32 } from '../../simulators/faults';
 
 /**
  * Property tests without a library: a seeded generator makes random inputs, and for each one every
  * single-input mutation (method, URI, query, content type, date, one body byte, app id, app key) must
  * change the X-Kso-Authorization header value. Same seed, same cases, on every run.
  */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_';
 
 function gen(random: () => number) {
