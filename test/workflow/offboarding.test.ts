@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import { progressQuery, cancelSignal } from '../../workflows/messages';
@@ -9,30 +8,21 @@ import { workflowIdFor, type OffboardingRequest } from '../../workflows/request'
 import { FAILED_COUNT, LEAVER_COUNT, PHASE, REQUEST_ID } from '../../workflows/search-attributes';
 import { InvalidRequestError } from '../../workflows/validation';
 import { recordHistory } from '../support/histories';
-import { startSimulators, type RunningSimulators } from '../support/simulators';
-import { connectTestEnvironment, createTestWorker, uniqueTaskQueue } from '../support/temporal';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
+import type { RunningSimulators } from '../support/simulators';
 
 describe('offboarding workflow on a real dev server', () => {
+  let harness: WorkflowHarness;
   let env: TestWorkflowEnvironment;
   let sims: RunningSimulators;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('offboarding');
+  let taskQueue: string;
 
   beforeAll(async () => {
-    env = await connectTestEnvironment();
     // 300 people in both systems; every 10th already disabled in WPS and resigned in Authing.
-    sims = await startSimulators(generateDirectory(300, 10));
-    worker = await createTestWorker(env, sims.workerConfig(taskQueue));
-    running = worker.run();
+    harness = await startWorkflowHarness(generateDirectory(300, 10), 'offboarding');
+    ({ env, sims, taskQueue } = harness);
   });
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await sims?.close();
-    await env?.teardown();
-  });
+  afterAll(async () => harness?.stop());
 
   const start = (request: OffboardingRequest, runOptions = {}) =>
     startOffboarding(env.client, request, { taskQueue, namespace: 'default', runOptions });

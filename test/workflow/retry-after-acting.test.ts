@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import type { Fault } from '../../simulators/faults';
-import { startSimulators, type RunningSimulators } from '../support/simulators';
-import { connectTestEnvironment, createTestWorker, uniqueTaskQueue } from '../support/temporal';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
+import type { RunningSimulators } from '../support/simulators';
 
 /**
  * An attempt that disabled users and then failed on the read-back: the retry finds them disabled.
@@ -13,24 +12,16 @@ import { connectTestEnvironment, createTestWorker, uniqueTaskQueue } from '../su
  * (our action), not `already` (so before we came).
  */
 describe('an activity retried after it acted', () => {
+  let harness: WorkflowHarness;
   let env: TestWorkflowEnvironment;
   let sims: RunningSimulators;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('retry-after-acting');
+  let taskQueue: string;
 
   beforeAll(async () => {
-    env = await connectTestEnvironment();
-    sims = await startSimulators(generateDirectory(20));
-    worker = await createTestWorker(env, sims.workerConfig(taskQueue));
-    running = worker.run();
+    harness = await startWorkflowHarness(generateDirectory(20), 'retry-after-acting');
+    ({ env, sims, taskQueue } = harness);
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await sims?.close();
-    await env?.teardown();
-  });
+  afterAll(async () => harness?.stop());
 
   it('reports done for users it disabled in an attempt that then failed', async () => {
     // Fail, once, the first call that follows a batch_disable: the read-back of the first attempt.
