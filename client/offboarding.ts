@@ -1,9 +1,22 @@
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { OffboardingResult, RunOptions } from '../workflows/offboarding';
-import { workflowIdFor, type OffboardingRequest } from '../workflows/request';
+import {
+  addLeaversUpdate,
+  approveUpdate,
+  cancelSignal,
+  chunkOutcomesQuery,
+  progressQuery,
+  rescheduleUpdate,
+  type Progress,
+} from '../workflows/messages';
+import type { RunOptions } from '../workflows/options';
+import { isFailure, type LeaverOutcome } from '../workflows/outcome';
+import { splitLeavers } from '../workflows/plan';
+import { workflowIdFor, type Leaver, type OffboardingRequest, type ValidRequest } from '../workflows/request';
+import type { CompleteResult, OffboardingResult } from '../workflows/result';
 import { LEAVER_COUNT, PHASE, REQUEST_ID, FAILED_COUNT } from '../workflows/search-attributes';
 import { assertValidRequest } from '../workflows/validation';
-import type { offboarding } from '../workflows';
+import type { offboarding, offboardingChunk } from '../workflows';
 
 export interface StartOptions {
   taskQueue: string;
@@ -11,9 +24,12 @@ export interface StartOptions {
   /** Web UI base, for the run's link. Default http://localhost:8233. */
   uiBaseUrl?: string;
   runOptions?: RunOptions;
+  /** Shown in the Web UI after the request id, e.g. "retry of hr-42". */
+  note?: string;
 }
 
 export interface StartedRun {
+  requestId: string;
   workflowId: string;
   /** True when this requestId had already been submitted: nothing new was started. */
   existing: boolean;
@@ -21,13 +37,47 @@ export interface StartedRun {
   handle: WorkflowHandle<typeof offboarding>;
 }
 
+/** Thrown when a requestId is reused for a different request (other leavers, time or id type). */
+export class ConflictingRequestError extends Error {
+  constructor(
+    public readonly requestId: string,
+    public readonly uiUrl: string,
+  ) {
+    super(
+      `requestId ${requestId} was already submitted with different content; a requestId names one request ` +
+        `for good. Use a new requestId for a new request (the existing run: ${uiUrl})`,
+    );
+    this.name = 'ConflictingRequestError';
+  }
+}
+
 export function runUrl(uiBaseUrl: string, namespace: string, workflowId: string): string {
   return `${uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+function handleOf(client: Client, requestId: string): WorkflowHandle<typeof offboarding> {
+  return client.workflow.getHandle<typeof offboarding>(workflowIdFor(requestId));
+}
+
+/**
+ * A digest of what a run acts on (time, id type, leavers; not key order or formatting), kept in the
+ * run's memo so that a second submission can be told apart from a different request under the same
+ * id without reading the leavers back. A hash of ids, not the ids.
+ */
+export function requestDigest(valid: ValidRequest): string {
+  const content = JSON.stringify([valid.effectiveAtMs ?? null, valid.authingUserIdType, valid.leavers]);
+  return createHash('sha256').update(content).digest('hex');
+}
+
 /**
  * Validates locally (nothing starts on a bad request), then starts the run. Idempotent: the
- * workflow id is derived from `requestId`, so a second submission leads to the existing run.
+ * workflow id is derived from `requestId`, so a second submission of the same request leads to the
+ * existing run, and the same `requestId` with different content is refused.
+ *
+ * A request too large for one payload travels in parts: the start carries the first, and each
+ * further part is an `addLeavers` update with its own update id, so a repeated submission (a retried
+ * HR event, a CLI run again after a dropped connection) delivers each part once. The run touches
+ * nothing until every part has arrived.
  */
 export async function startOffboarding(
   client: Client,
@@ -38,11 +88,18 @@ export async function startOffboarding(
   const workflowId = workflowIdFor(valid.requestId);
   const uiUrl = runUrl(options.uiBaseUrl ?? 'http://localhost:8233', options.namespace, workflowId);
   const when = valid.effectiveAtMs === undefined ? 'now' : new Date(valid.effectiveAtMs).toISOString();
+  const parts = splitLeavers(request.leavers);
+  const [first = [], ...rest] = parts;
+  const runOptions: RunOptions = { ...options.runOptions };
+  if (rest.length > 0) runOptions.expectedLeavers = request.leavers.length;
+  const digest = requestDigest(valid);
+  let existing = false;
+  let handle: WorkflowHandle<typeof offboarding>;
   try {
-    const handle = await client.workflow.start('offboarding', {
+    handle = await client.workflow.start('offboarding', {
       taskQueue: options.taskQueue,
       workflowId,
-      args: [request, options.runOptions ?? {}],
+      args: [{ ...request, leavers: first }, runOptions],
       // A second start of the same requestId, running or closed, is refused by the server: we then
       // attach to that run instead, and can tell the caller that nothing new started.
       workflowIdConflictPolicy: 'FAIL',
@@ -53,20 +110,108 @@ export async function startOffboarding(
         { key: FAILED_COUNT, value: 0 },
         { key: PHASE, value: 'validating' },
       ],
-      staticSummary: `Offboarding ${valid.requestId}: ${valid.leavers.length} leavers, effective ${when}`,
+      memo: { requestDigest: digest },
+      staticSummary:
+        `Offboarding ${valid.requestId}: ${valid.leavers.length} leavers, effective ${when}` +
+        (options.note ? ` (${options.note})` : ''),
     });
-    return { workflowId, existing: false, uiUrl, handle: handle as WorkflowHandle<typeof offboarding> };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return {
-      workflowId,
-      existing: true,
-      uiUrl,
-      handle: client.workflow.getHandle<typeof offboarding>(workflowId),
-    };
+    existing = true;
+    handle = handleOf(client, valid.requestId);
+    const description = await handle.describe();
+    if (description.memo?.requestDigest !== digest) throw new ConflictingRequestError(valid.requestId, uiUrl);
+    if (description.status.name !== 'RUNNING') {
+      return { requestId: valid.requestId, workflowId, existing, uiUrl, handle };
+    }
   }
+  // Parts: each with a stable update id, so that sending one again is a no-op.
+  for (const [i, leavers] of rest.entries()) {
+    const part = i + 1;
+    await handle.executeUpdate(addLeaversUpdate, { args: [{ part, leavers }], updateId: `part-${part}` });
+  }
+  return { requestId: valid.requestId, workflowId, existing, uiUrl, handle };
 }
 
-export async function resultOf(client: Client, requestId: string): Promise<OffboardingResult> {
-  return client.workflow.getHandle<typeof offboarding>(workflowIdFor(requestId)).result();
+/** The run's result with every leaver's outcome, joined from its chunk runs when it was split. */
+export async function resultOf(client: Client, requestId: string): Promise<CompleteResult> {
+  return completeResult(client, await handleOf(client, requestId).result());
+}
+
+export async function completeResult(client: Client, result: OffboardingResult): Promise<CompleteResult> {
+  if (result.outcomes) return { ...result, outcomes: result.outcomes };
+  const outcomes: LeaverOutcome[] = [];
+  for (const chunk of result.chunks ?? []) {
+    // A chunk's result holds counts only; its outcomes are answered by a query (a worker replays it).
+    const part = await client.workflow
+      .getHandle<typeof offboardingChunk>(chunk.workflowId)
+      .query(chunkOutcomesQuery);
+    outcomes.push(...part);
+  }
+  return { ...result, outcomes };
+}
+
+export async function progressOf(client: Client, requestId: string): Promise<Progress> {
+  return handleOf(client, requestId).query(progressQuery);
+}
+
+export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {
+  await handleOf(client, requestId).signal(cancelSignal, reason);
+}
+
+export async function rescheduleOffboarding(
+  client: Client,
+  requestId: string,
+  effectiveAt: string,
+): Promise<Progress> {
+  return handleOf(client, requestId).executeUpdate(rescheduleUpdate, { args: [{ effectiveAt }] });
+}
+
+export async function approveOffboarding(
+  client: Client,
+  requestId: string,
+  approvedBy: string,
+): Promise<Progress> {
+  return handleOf(client, requestId).executeUpdate(approveUpdate, { args: [{ approvedBy }] });
+}
+
+/** The request id of the retry of `requestId`: `x` → `x.retry-1`, `x.retry-1` → `x.retry-2`. */
+export function retryRequestId(requestId: string): string {
+  const match = /^(.*)\.retry-(\d+)$/.exec(requestId);
+  return match ? `${match[1]}.retry-${Number(match[2]) + 1}` : `${requestId}.retry-1`;
+}
+
+/**
+ * A new request of the leavers that failed in a finished run, each with only the ids of the systems
+ * that failed for it, or undefined when nothing failed.
+ */
+export function failuresRequest(result: CompleteResult): OffboardingRequest | undefined {
+  const leavers = result.outcomes.filter(isFailure).map((o): Leaver => {
+    const leaver: Leaver = {};
+    if (o.employeeId !== undefined) leaver.employeeId = o.employeeId;
+    if (o.wps.status === 'failed' && o.wpsUserId !== undefined) leaver.wpsUserId = o.wpsUserId;
+    if (o.authing.status === 'failed' && o.authingUserId !== undefined)
+      leaver.authingUserId = o.authingUserId;
+    return leaver;
+  });
+  if (leavers.length === 0) return undefined;
+  return {
+    requestId: retryRequestId(result.requestId),
+    authingUserIdType: result.authingUserIdType,
+    leavers,
+  };
+}
+
+/**
+ * Re-runs only the failures of a finished run, as a new run `<requestId>.retry-N` (idempotent like
+ * any start). Returns undefined when the run had no failures.
+ */
+export async function retryFailed(
+  client: Client,
+  requestId: string,
+  options: StartOptions,
+): Promise<StartedRun | undefined> {
+  const request = failuresRequest(await resultOf(client, requestId));
+  if (!request) return undefined;
+  return startOffboarding(client, request, { ...options, note: `retry of the failures of ${requestId}` });
 }

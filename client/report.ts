@@ -1,4 +1,4 @@
-import type { OffboardingResult } from '../workflows/offboarding';
+import type { CompleteResult } from '../workflows/result';
 import type { SystemOutcome } from '../workflows/outcome';
 
 /** Human-readable renderings of a run's result, for the CLI and the local stack. */
@@ -8,7 +8,7 @@ function cell(outcome: SystemOutcome): string {
   return `failed (${outcome.code ?? '?'}${outcome.vendorRequestId ? `, request ${outcome.vendorRequestId}` : ''})`;
 }
 
-export function formatResult(result: OffboardingResult): string {
+export function formatResult(result: CompleteResult): string {
   const rows = result.outcomes.map((o) => [
     o.employeeId ?? '-',
     o.wpsUserId ?? '-',

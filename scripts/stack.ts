@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectClient } from '../client/connection';
-import { startOffboarding } from '../client/offboarding';
+import { completeResult, startOffboarding } from '../client/offboarding';
 import { formatResult } from '../client/report';
 import type { OffboardingRequest } from '../workflows/request';
 import { startDevServer, type DevServer } from './lib/dev-server';
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
       );
       say(`  watch it in the Web UI: ${run.uiUrl}`);
       const result = await Promise.race([
-        run.handle.result(),
+        run.handle.result().then((r) => completeResult(client, r)),
         new Promise<never>((_, reject) =>
           setTimeout(
             () => reject(new Error(`no result within ${JOB_TIMEOUT_MS / 1000} s; see ${worker.logFile}`)),

@@ -36,6 +36,17 @@ export class EnvReader {
   }
 
   /** A share from 0 to 1. */
+  /** A comma-separated list, blanks dropped. */
+  list(name: string): string[] | undefined {
+    const raw = this.text(name);
+    return raw === undefined
+      ? undefined
+      : raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+  }
+
   share(name: string): number | undefined {
     return this.number(name, { max: 1, integer: false });
   }

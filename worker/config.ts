@@ -11,8 +11,14 @@ export interface WorkerConfig {
   taskQueue: string;
   wps: { baseUrl: string; appId: string; appKey: Secret };
   authing: { baseUrl: string; userPoolId: string; accessKeyId: string; accessKeySecret: Secret };
-  /** Most activities this worker runs at once. Default 20. */
+  /** Most activities this worker runs at once, per vendor. Default 20. */
   maxConcurrentActivities: number;
+  /**
+   * Each vendor's activities per second across ALL workers of the task queue (enforced by the
+   * Temporal server); unset means no limit. One activity makes one to three vendor calls (read,
+   * action, read-back), so set it to about a third of the vendor's calls-per-second allowance.
+   */
+  activitiesPerSecond: { wps?: number; authing?: number };
 }
 
 export class ConfigError extends Error {
@@ -66,6 +72,15 @@ function secret(env: Env, name: string): Secret {
   return new Secret(direct);
 }
 
+function positiveNumber(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`${name} must be a number above 0, got "${raw}"`);
+  return value;
+}
+
 function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -90,5 +105,13 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       accessKeySecret: secret(env, 'AUTHING_ACCESS_KEY_SECRET'),
     },
     maxConcurrentActivities: positiveInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20),
+    activitiesPerSecond: withoutUndefined({
+      wps: positiveNumber(env, 'WPS_ACTIVITIES_PER_SECOND'),
+      authing: positiveNumber(env, 'AUTHING_ACTIVITIES_PER_SECOND'),
+    }),
   };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

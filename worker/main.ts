@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   try {
     const worker = await createOffboardingWorker({ connection, namespace: temporal.namespace, config });
     console.log(
-      `worker: polling task queue "${config.taskQueue}" on ${temporal.address} (namespace ${temporal.namespace}); ` +
+      `worker: polling task queues "${config.taskQueue}" (workflows), "${config.taskQueue}-wps" and "${config.taskQueue}-authing" (activities) on ${temporal.address} (namespace ${temporal.namespace}); ` +
         `WPS ${config.wps.baseUrl}, Authing ${config.authing.baseUrl}`,
     );
     await worker.run();

@@ -1,7 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type Activities } from '../activities';
 import { AuthingClient } from '../activities/authing/client';
 import { WpsClient } from '../activities/wps/client';
+import { vendorTaskQueue } from '../workflows/task-queues';
 import type { WorkerConfig } from './config';
 
 /** Builds the vendor clients from configuration: the only place credentials meet the code that uses them. */
@@ -23,20 +24,68 @@ export interface OffboardingWorkerOptions {
   config: WorkerConfig;
   /** A prebuilt bundle (production, tests) instead of bundling workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra options for every Worker (e.g. a data converter). */
+  workerOptions?: Partial<Pick<WorkerOptions, 'dataConverter' | 'interceptors' | 'identity'>>;
 }
 
-export async function createOffboardingWorker(options: OffboardingWorkerOptions): Promise<Worker> {
+/**
+ * One process's workers: workflows on the base task queue, and each vendor's activities on its own
+ * queue (workflows/task-queues.ts), where the server enforces the vendor's rate across all workers.
+ */
+export class OffboardingWorkers {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Runs until `shutdown()` (or a shutdown signal); if one worker fails, the others are stopped. */
+  async run(): Promise<void> {
+    const runs = this.workers.map((w) => w.run());
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+
+  /** Stops polling; in-flight activities get the grace time to finish, then are handed back. */
+  shutdown(): void {
+    for (const worker of this.workers) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  }
+}
+
+// In-flight activities get this long to finish on SIGINT/SIGTERM before they are handed back.
+const SHUTDOWN_GRACE = '20 seconds';
+
+export async function createOffboardingWorker(
+  options: OffboardingWorkerOptions,
+): Promise<OffboardingWorkers> {
   const { config } = options;
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
+  const common = { connection: options.connection, namespace: options.namespace, ...options.workerOptions };
+  const activities = createActivities(createVendorClients(config));
+  const workflows = await Worker.create({
+    ...common,
     taskQueue: config.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(createVendorClients(config)),
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-    // In-flight activities get this long to finish on SIGINT/SIGTERM before they are handed back.
-    shutdownGraceTime: '20 seconds',
+    shutdownGraceTime: SHUTDOWN_GRACE,
   });
+  const vendorWorker = (system: 'wps' | 'authing', names: Array<keyof Activities>): Promise<Worker> => {
+    const perSecond = config.activitiesPerSecond[system];
+    return Worker.create({
+      ...common,
+      taskQueue: vendorTaskQueue(config.taskQueue, system),
+      activities: Object.fromEntries(names.map((name) => [name, activities[name]])),
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      ...(perSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: perSecond } : {}),
+      shutdownGraceTime: SHUTDOWN_GRACE,
+    });
+  };
+  return new OffboardingWorkers([
+    workflows,
+    await vendorWorker('wps', ['disableWpsUsers']),
+    await vendorWorker('authing', ['resignAuthingUsers']),
+  ]);
 }

@@ -1,1 +1,2 @@
 export { offboarding } from './offboarding';
+export { offboardingChunk } from './chunk';

@@ -1,11 +1,16 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { OutcomeCounts, System } from './outcome';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { LeaverOutcome, OutcomeCounts, System } from './outcome';
+import type { Leaver } from './request';
 
 /** The workflow's messages, defined once and imported by the client. */
 
 export const PHASES = [
   'validating',
+  /** A large request's leavers are still arriving in parts (`addLeavers`). */
+  'receiving',
   'scheduled',
+  /** More leavers than the approval threshold: waiting for `approve` before touching anything. */
+  'awaiting_approval',
   'running',
   'completed',
   'completed_with_failures',
@@ -13,17 +18,71 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
+export const FINAL_PHASES = ['completed', 'completed_with_failures', 'cancelled'] as const;
+export type FinalStatus = (typeof FINAL_PHASES)[number];
+
+export interface Approval {
+  /** True when the request has more leavers than the run's approval threshold. */
+  required: boolean;
+  threshold: number;
+  approvedBy?: string;
+  /** ISO time the approval arrived. */
+  approvedAt?: string;
+}
+
 export interface Progress {
+  requestId: string;
   phase: Phase;
+  /** Leavers in the request (all parts). */
   leavers: number;
+  /** Leavers received so far; less than `leavers` only while `receiving`. */
+  leaversReceived: number;
   batchesDone: number;
   batchesTotal: number;
   counts: Record<System, OutcomeCounts>;
   /** ISO time of the scheduled start while waiting for it. */
   nextWakeUp?: string;
+  /** ISO time the run is due to start (the request's effectiveAt, or as rescheduled). */
+  effectiveAt?: string;
+  approval: Approval;
+  /** Set once a cancel arrived. */
+  cancelReason?: string;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
 
-/** Before `effectiveAt`: nothing is touched. During: no new batch starts. */
+/**
+ * Before the run starts (scheduled, awaiting approval, receiving): nothing is touched, ever. While
+ * running: no new batch starts; a batch in flight finishes its WPS step but does not start the
+ * irreversible Authing step. The result says, per leaver, what was and was not done.
+ */
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+
+export interface RescheduleInput {
+  /** ISO 8601 instant with an offset, as in the request. */
+  effectiveAt: string;
+}
+/** Moves the start time. Refused (with the reason) once the run has started or finished. */
+export const rescheduleUpdate = defineUpdate<Progress, [RescheduleInput]>('reschedule');
+
+export interface ApproveInput {
+  /** Who approved, for the audit trail (an operator id, not a secret). */
+  approvedBy: string;
+}
+/** Lets a run over the approval threshold proceed. Refused when no approval is required or given already. */
+export const approveUpdate = defineUpdate<Progress, [ApproveInput]>('approve');
+
+/** One part of a request too large for one payload; parts are numbered from 1 (the start carries part 0). */
+export interface LeaverPart {
+  part: number;
+  leavers: Leaver[];
+}
+export interface PartReceipt {
+  received: number;
+  expected: number;
+}
+/** Delivers the next part of a large request. Validated before it is accepted; refused parts change nothing. */
+export const addLeaversUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeavers');
+
+/** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */
+export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');

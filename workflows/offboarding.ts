@@ -1,107 +1,195 @@
 import {
-  ActivityFailure,
-  type ActivityOptions,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
-  proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { cancelSignal, progressQuery, type Phase, type Progress } from './messages';
+import { countSkipped, newRunState, runBatches, type BatchRunState } from './batch-runner';
+import { offboardingChunk, type ChunkInput, type ChunkResult } from './chunk';
 import {
-  emptyCounts,
-  isFailure,
-  type LeaverOutcome,
-  type OutcomeCounts,
-  type System,
-  type SystemOutcome,
-} from './outcome';
-import { checkBatchSize, planBatches, type Batch } from './plan';
-import { MAX_IDS_PER_CALL, type OffboardingRequest } from './request';
-import { FAILED_COUNT, PHASE } from './search-attributes';
-import { validateRequest } from './validation';
+  addLeaversUpdate,
+  approveUpdate,
+  cancelSignal,
+  progressQuery,
+  rescheduleUpdate,
+  type Approval,
+  type ApproveInput,
+  type LeaverPart,
+  type RescheduleInput,
+  type FinalStatus,
+  type Phase,
+  type Progress,
+} from './messages';
+import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options';
+import { emptyCounts, type OutcomeCounts, type System } from './outcome';
+import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, splitLeavers } from './plan';
+import { MAX_IDS_PER_CALL, type Leaver, type OffboardingRequest } from './request';
+import type { ChunkSummary, OffboardingResult } from './result';
+import { FAILED_COUNT, PHASE, REQUEST_ID } from './search-attributes';
+import {
+  DEFAULT_VALIDATION_LIMITS,
+  describeIssues,
+  newSeenIds,
+  parseEffectiveAt,
+  rememberIds,
+  validateLeaverPart,
+  validateRequest,
+  type ValidationIssue,
+} from './validation';
 
-export interface RunOptions {
-  /** Ids per vendor call, 1 to 50. Default 50. */
-  batchSize?: number;
-  /** Batches in flight at once. Default 4. */
-  concurrency?: number;
+export type { RunOptions } from './options';
+export type { OffboardingResult } from './result';
+export type { FinalStatus } from './messages';
+
+/** A large request's parts must all arrive within this time of the start, or nothing is done. */
+const SUBMISSION_WINDOW_MS = 60 * 60_000;
+
+function invalid(message: string, issues: ValidationIssue[] = []): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'InvalidRequest', ...issues);
 }
 
-export type FinalStatus = 'completed' | 'completed_with_failures' | 'cancelled';
-
-export interface OffboardingResult {
-  requestId: string;
-  status: FinalStatus;
-  totals: Record<System, OutcomeCounts>;
-  failedLeavers: number;
-  outcomes: LeaverOutcome[];
-}
-
-const DEFAULT_CONCURRENCY = 4;
-const MAX_CONCURRENCY = 32;
-
-const VENDOR_ACTIVITY_OPTIONS: ActivityOptions = {
-  // One attempt covers a read, an action and a read-back, each with its own 15 s HTTP timeout.
-  startToCloseTimeout: '2 minutes',
-  // The per-request deadline for transient failures; non-retryable types stop at once.
-  scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-const vendor = proxyActivities<Activities>(VENDOR_ACTIVITY_OPTIONS);
-
-/** Offboards every leaver of one request: WPS disable, then Authing resign, batch by batch. */
+/**
+ * Offboards every leaver of one request: waits durably for `effectiveAt` (and for an approval when
+ * the request is large), then per batch WPS disable, then Authing resign, recording a verified
+ * outcome per leaver and system. A request over one chunk runs as chunk child workflows.
+ */
 export async function offboarding(
   request: OffboardingRequest,
   options: RunOptions = {},
 ): Promise<OffboardingResult> {
   const validation = validateRequest(request);
   if (!validation.ok) {
-    const lines = validation.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(
-      `invalid offboarding request: ${lines}`,
-      'InvalidRequest',
-      ...validation.issues,
-    );
+    throw invalid(`invalid offboarding request: ${describeIssues(validation.issues)}`, validation.issues);
   }
   const valid = validation.request;
-  const batchSize = checkBatchSize(options.batchSize ?? MAX_IDS_PER_CALL);
-  const concurrency = Math.min(
-    Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)),
-    MAX_CONCURRENCY,
-  );
-  const batches = planBatches(valid.leavers, batchSize);
+  const resolved = resolveRunOptions(options, MAX_IDS_PER_CALL);
+  if (!resolved.ok) throw invalid(`invalid run options: ${resolved.problems.join('; ')}`);
+  const settings = resolved.options;
+  const expected = options.expectedLeavers ?? valid.leavers.length;
+  if (
+    !Number.isInteger(expected) ||
+    expected < valid.leavers.length ||
+    expected > DEFAULT_VALIDATION_LIMITS.maxLeavers
+  ) {
+    throw invalid(
+      `invalid run options: expectedLeavers must be a whole number from ${valid.leavers.length} to ${DEFAULT_VALIDATION_LIMITS.maxLeavers}`,
+    );
+  }
 
-  const outcomes: LeaverOutcome[] = valid.leavers.map((l) => ({
-    ...l,
-    wps: { status: 'skipped' },
-    authing: { status: 'skipped' },
-  }));
-  const counts: Record<System, OutcomeCounts> = { wps: emptyCounts(), authing: emptyCounts() };
+  const leavers: Leaver[] = [...valid.leavers];
+  const seen = newSeenIds();
+  rememberIds(leavers, 0, seen);
+  let nextPart = 1;
+  let effectiveAtMs = valid.effectiveAtMs;
+  let scheduleVersion = 0;
   let phase: Phase = 'validating';
-  let batchesDone = 0;
-  let failedLeavers = 0;
   let cancelled = false;
+  let cancelReason: string | undefined;
   let wakeUp: string | undefined;
+  const approval: Approval = {
+    required: expected > settings.approvalThreshold,
+    threshold: settings.approvalThreshold,
+  };
+  // Progress, for the query: an inline run's live state, or the sums of finished chunks.
+  let inline: BatchRunState | undefined;
+  const chunkCounts: Record<System, OutcomeCounts> = { wps: emptyCounts(), authing: emptyCounts() };
+  let chunkBatchesDone = 0;
+  let batchesTotal = 0;
+  let failedLeavers = 0;
 
-  setHandler(
-    progressQuery,
-    (): Progress => ({
-      phase,
-      leavers: valid.leavers.length,
-      batchesDone,
-      batchesTotal: batches.length,
-      counts: { wps: { ...counts.wps }, authing: { ...counts.authing } },
-      ...(wakeUp !== undefined ? { nextWakeUp: wakeUp } : {}),
-    }),
-  );
-  setHandler(cancelSignal, (reason) => {
+  const started = (): boolean =>
+    phase !== 'validating' && phase !== 'receiving' && phase !== 'scheduled' && phase !== 'awaiting_approval';
+  const progress = (): Progress => ({
+    requestId: valid.requestId,
+    phase,
+    leavers: expected,
+    leaversReceived: leavers.length,
+    batchesDone: inline?.batchesDone ?? chunkBatchesDone,
+    batchesTotal,
+    counts: inline
+      ? { wps: { ...inline.counts.wps }, authing: { ...inline.counts.authing } }
+      : { wps: { ...chunkCounts.wps }, authing: { ...chunkCounts.authing } },
+    ...(wakeUp !== undefined ? { nextWakeUp: wakeUp } : {}),
+    ...(effectiveAtMs !== undefined ? { effectiveAt: new Date(effectiveAtMs).toISOString() } : {}),
+    approval: { ...approval },
+    ...(cancelReason !== undefined ? { cancelReason } : {}),
+  });
+
+  const cancel = (reason: string): void => {
+    if (cancelled) return;
     log.info('cancel requested', { reason });
     cancelled = true;
-  });
+    cancelReason = reason;
+  };
+
+  setHandler(progressQuery, progress);
+  setHandler(cancelSignal, (reason) => cancel(reason ?? 'cancelled by an operator'));
+  setHandler(
+    rescheduleUpdate,
+    ({ effectiveAt }) => {
+      effectiveAtMs = parseEffectiveAt(effectiveAt) as number;
+      scheduleVersion += 1;
+      log.info('rescheduled', { effectiveAt });
+      return progress();
+    },
+    {
+      validator: (input: Partial<RescheduleInput> | undefined) => {
+        if (cancelled) throw new Error('the run was cancelled; there is nothing to reschedule');
+        if (started())
+          throw new Error(`the run has already started (phase ${phase}); it cannot be rescheduled`);
+        const parsed = parseEffectiveAt(input?.effectiveAt);
+        if (typeof parsed === 'string') throw new Error(`effectiveAt ${parsed}`);
+      },
+    },
+  );
+  setHandler(
+    approveUpdate,
+    ({ approvedBy }) => {
+      approval.approvedBy = approvedBy;
+      approval.approvedAt = new Date().toISOString();
+      log.info('approved', { approvedBy });
+      return progress();
+    },
+    {
+      validator: (input: Partial<ApproveInput> | undefined) => {
+        const by = input?.approvedBy;
+        if (typeof by !== 'string' || !/^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u.test(by))
+          throw new Error('approvedBy must name who approves (1-128 characters, no control characters)');
+        if (!approval.required)
+          throw new Error(
+            `this run needs no approval: ${expected} leavers is within the threshold of ${approval.threshold}`,
+          );
+        if (approval.approvedBy !== undefined)
+          throw new Error(`this run was already approved by ${approval.approvedBy}`);
+        if (cancelled) throw new Error('the run was cancelled; there is nothing to approve');
+      },
+    },
+  );
+  setHandler(
+    addLeaversUpdate,
+    ({ part, leavers: more }) => {
+      const offset = leavers.length;
+      rememberIds(more, offset, seen);
+      leavers.push(...more);
+      nextPart = part + 1;
+      return { received: leavers.length, expected };
+    },
+    {
+      validator: (input: Partial<LeaverPart> | undefined) => {
+        if (input?.part !== nextPart)
+          throw new Error(`part ${String(input?.part)} is out of order; part ${nextPart} is due next`);
+        const check = validateLeaverPart(input.leavers, leavers.length, seen);
+        if (!check.ok) throw new Error(`invalid offboarding request: ${describeIssues(check.issues)}`);
+        if (leavers.length + check.leavers.length > expected)
+          throw new Error(`part ${input.part} brings more leavers than the ${expected} announced`);
+      },
+    },
+  );
 
   const enter = (next: Phase): void => {
     phase = next;
@@ -111,105 +199,207 @@ export async function offboarding(
     ]);
   };
 
-  const delayMs = (valid.effectiveAtMs ?? 0) - Date.now();
-  if (delayMs > 0) {
-    wakeUp = new Date(valid.effectiveAtMs ?? 0).toISOString();
-    enter('scheduled');
-    // A durable timer: exact to the second, and a cancel wakes it at once.
-    await condition(() => cancelled, delayMs);
-    wakeUp = undefined;
-  }
-
-  const record = (batch: Batch, system: System, ids: string[], results: SystemOutcome[]): void => {
-    const key = system === 'wps' ? 'wpsUserId' : 'authingUserId';
-    const byId = new Map(ids.map((id, i) => [id, results[i]] as const));
-    batch.leavers.forEach((leaver, i) => {
-      const id = leaver[key];
-      const outcome = outcomes[batch.first + i];
-      const result = id === undefined ? undefined : byId.get(id);
-      if (outcome && result) {
-        outcome[system] = result;
-        counts[system][result.status] += 1;
-      }
-    });
-  };
-
-  const act = async (batch: Batch, system: System): Promise<void> => {
-    const ids = system === 'wps' ? batch.wpsUserIds : batch.authingUserIds;
-    if (ids.length === 0) return;
-    const position = { batch: batch.index + 1, batches: batches.length, userIds: ids };
-    // Shown on the activity in the Web UI, so an operator can follow a run from there alone.
-    const summary = `${system === 'wps' ? 'WPS disable' : 'Authing resign'}, batch ${position.batch} of ${position.batches}, ${ids.length} users`;
-    const options = { ...VENDOR_ACTIVITY_OPTIONS, summary };
-    let results: SystemOutcome[];
-    try {
-      results =
-        system === 'wps'
-          ? await vendor.disableWpsUsers.executeWithOptions(options, [position])
-          : await vendor.resignAuthingUsers.executeWithOptions(options, [
-              { ...position, userIdType: valid.authingUserIdType },
-            ]);
-    } catch (err) {
-      results = ids.map(() => failureOutcome(err));
-    }
-    record(batch, system, ids, results);
-  };
-
-  const runBatch = async (batch: Batch): Promise<void> => {
-    // WPS first: the Authing resign is irreversible, so it comes last, and runs even when WPS failed.
-    await act(batch, 'wps');
-    await act(batch, 'authing');
-    for (let i = 0; i < batch.leavers.length; i++) {
-      const outcome = outcomes[batch.first + i];
-      if (outcome && isFailure(outcome)) failedLeavers += 1;
-    }
-    batchesDone += 1;
-  };
-
-  if (!cancelled) {
-    enter('running');
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      for (let batch = batches[next]; batch !== undefined && !cancelled; batch = batches[next]) {
-        next += 1;
-        await runBatch(batch);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, lane));
-  }
-
-  const status: FinalStatus = cancelled
-    ? 'cancelled'
-    : failedLeavers > 0
-      ? 'completed_with_failures'
-      : 'completed';
-  enter(status);
-  for (const system of ['wps', 'authing'] as const) {
-    const skipped = outcomes.filter((o) => o[system].status === 'skipped').length;
-    counts[system].skipped = skipped;
-  }
-  log.info('offboarding finished', {
-    requestId: valid.requestId,
-    status,
-    workflowId: workflowInfo().workflowId,
+  // A cancellation from Temporal itself (the Web UI's or CLI's "cancel") is handled like the cancel
+  // signal: the run stops starting work and still reports every leaver, instead of dying mid-batch.
+  CancellationScope.current().cancelRequested.catch((err: unknown) => {
+    if (isCancellation(err)) cancel('cancelled through Temporal (workflow cancellation)');
   });
-  return { requestId: valid.requestId, status, totals: counts, failedLeavers, outcomes };
+
+  return CancellationScope.nonCancellable(async () => {
+    if (leavers.length < expected) {
+      enter('receiving');
+      const complete = await condition(() => leavers.length >= expected || cancelled, SUBMISSION_WINDOW_MS);
+      if (!complete) {
+        throw invalid(
+          `only ${leavers.length} of the ${expected} leavers arrived within ${SUBMISSION_WINDOW_MS / 60_000} minutes; nothing was touched`,
+        );
+      }
+    }
+
+    // A durable timer, exact to the second; a cancel or a reschedule wakes it at once.
+    while (!cancelled) {
+      const delayMs = (effectiveAtMs ?? 0) - Date.now();
+      if (delayMs <= 0) break;
+      wakeUp = new Date(effectiveAtMs ?? 0).toISOString();
+      if (phase !== 'scheduled') enter('scheduled');
+      const version = scheduleVersion;
+      await condition(() => cancelled || scheduleVersion !== version, delayMs);
+    }
+    wakeUp = undefined;
+
+    if (!cancelled && approval.required && approval.approvedBy === undefined) {
+      enter('awaiting_approval');
+      await condition(() => cancelled || approval.approvedBy !== undefined);
+    }
+
+    const chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
+    let result: Omit<OffboardingResult, 'status' | 'failedLeavers'>;
+    if (chunks.length <= 1) {
+      const batches = planBatches(leavers, settings.batchSize);
+      batchesTotal = batches.length;
+      inline = newRunState(leavers);
+      if (!cancelled) {
+        enter('running');
+        await runBatches(batches, inline, {
+          taskQueue: workflowInfo().taskQueue,
+          authingUserIdType: valid.authingUserIdType,
+          concurrency: settings.concurrency,
+          retryWindowMs: settings.retryWindowMs,
+          batchOffset: 0,
+          batchesTotal,
+          isCancelled: () => cancelled,
+        });
+      }
+      countSkipped(inline);
+      failedLeavers = inline.failedLeavers;
+      result = {
+        requestId: valid.requestId,
+        authingUserIdType: valid.authingUserIdType,
+        leavers: leavers.length,
+        totals: inline.counts,
+        outcomes: inline.outcomes,
+      };
+    } else {
+      if (!cancelled) enter('running');
+      const summaries = await runChunks(chunks, settings, {
+        requestId: valid.requestId,
+        authingUserIdType: valid.authingUserIdType,
+        isCancelled: () => cancelled,
+        cancelReason: () => cancelReason ?? 'cancelled',
+        onTotal: (n) => (batchesTotal = n),
+        onChunkDone: (summary, batches) => {
+          for (const system of ['wps', 'authing'] as const) {
+            for (const [status, n] of Object.entries(summary.totals[system])) {
+              chunkCounts[system][status as keyof OutcomeCounts] += n;
+            }
+          }
+          chunkBatchesDone += batches;
+          if (summary.failedLeavers > 0) {
+            failedLeavers += summary.failedLeavers;
+            upsertSearchAttributes([{ key: FAILED_COUNT, value: failedLeavers }]);
+          }
+        },
+      });
+      result = {
+        requestId: valid.requestId,
+        authingUserIdType: valid.authingUserIdType,
+        leavers: leavers.length,
+        totals: chunkCounts,
+        chunks: summaries,
+      };
+    }
+
+    const status: FinalStatus = cancelled
+      ? 'cancelled'
+      : failedLeavers > 0
+        ? 'completed_with_failures'
+        : 'completed';
+    enter(status);
+    log.info('offboarding finished', {
+      requestId: valid.requestId,
+      status,
+      workflowId: workflowInfo().workflowId,
+    });
+    return {
+      ...result,
+      status,
+      failedLeavers,
+      ...(cancelReason !== undefined ? { cancelReason } : {}),
+      ...(approval.approvedBy !== undefined ? { approvedBy: approval.approvedBy } : {}),
+    };
+  });
 }
 
-function failureOutcome(err: unknown): SystemOutcome {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;
-    return {
-      status: 'failed',
-      code: details?.vendorCode ?? cause.type ?? 'Failed',
-      message: cause.message,
-      ...(details?.vendorRequestId !== undefined ? { vendorRequestId: details.vendorRequestId } : {}),
-    };
+interface ChunkRunContext {
+  requestId: string;
+  authingUserIdType: ChunkInput['authingUserIdType'];
+  isCancelled: () => boolean;
+  cancelReason: () => string;
+  onTotal: (batchesTotal: number) => void;
+  onChunkDone: (summary: ChunkSummary, batches: number) => void;
+}
+
+/**
+ * Runs each chunk as a child workflow, `concurrency` at a time with one lane each (so the run has
+ * `concurrency` batches in flight, as an inline run does). Once cancelled, running chunks are told
+ * and the chunks not yet started are started only to record their leavers as skipped.
+ */
+async function runChunks(
+  chunks: Leaver[][],
+  settings: ResolvedRunOptions,
+  context: ChunkRunContext,
+): Promise<ChunkSummary[]> {
+  const firsts: number[] = [];
+  const batchOffsets: number[] = [];
+  let leaverCount = 0;
+  let batchCount = 0;
+  for (const chunk of chunks) {
+    firsts.push(leaverCount);
+    batchOffsets.push(batchCount);
+    leaverCount += chunk.length;
+    batchCount += Math.ceil(chunk.length / settings.batchSize);
   }
-  return {
-    status: 'failed',
-    code: 'Failed',
-    message: cause instanceof Error ? cause.message : String(cause),
+  context.onTotal(batchCount);
+  const summaries: ChunkSummary[] = [];
+  const parentId = workflowInfo().workflowId;
+
+  const runChunk = async (index: number): Promise<void> => {
+    const leavers = chunks[index] ?? [];
+    const chunk = index + 1;
+    const workflowId = `${parentId}-chunk-${chunk}`;
+    const first = firsts[index] ?? 0;
+    const input: ChunkInput = {
+      requestId: context.requestId,
+      chunk,
+      chunks: chunks.length,
+      first,
+      leavers,
+      authingUserIdType: context.authingUserIdType,
+      batchSize: settings.batchSize,
+      concurrency: 1,
+      retryWindowMs: settings.retryWindowMs,
+      batchOffset: batchOffsets[index] ?? 0,
+      batchesTotal: batchCount,
+      ...(context.isCancelled() ? { skipReason: `not started: ${context.cancelReason()}` } : {}),
+    };
+    const child = await startChild(offboardingChunk, {
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [{ key: REQUEST_ID, value: context.requestId }],
+      staticSummary: `Chunk ${chunk} of ${chunks.length} of ${context.requestId}: leavers ${first + 1} to ${first + leavers.length}`,
+    });
+    let done: ChunkResult | undefined = await Promise.race([
+      child.result(),
+      condition(context.isCancelled).then(() => undefined),
+    ]);
+    if (done === undefined) {
+      try {
+        await child.signal(cancelSignal, context.cancelReason());
+      } catch (err) {
+        // The chunk finished in the meantime: its result below says what it did.
+        log.info('chunk could not be told of the cancel', { chunk, error: String(err) });
+      }
+      done = await child.result();
+    }
+    const summary: ChunkSummary = {
+      workflowId,
+      first,
+      leavers: done.leavers,
+      failedLeavers: done.failedLeavers,
+      totals: done.totals,
+    };
+    summaries[index] = summary;
+    context.onChunkDone(summary, done.batches);
   };
+
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const index = next;
+      next += 1;
+      await runChunk(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, chunks.length) }, lane));
+  return summaries;
 }

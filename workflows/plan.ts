@@ -55,3 +55,47 @@ export function summarisePlan(batches: readonly Batch[], batchSize: number): Bat
     authingUserIds: batches.reduce((n, b) => n + b.authingUserIds.length, 0),
   };
 }
+
+/**
+ * A request's leavers are cut into parts to travel to the workflow (a start carries part 0, each
+ * `addLeavers` update one more), and into chunks to run (one child workflow each). Both are bounded
+ * by count and by an estimate of their JSON size, so that no payload nears Temporal's 512 KiB
+ * warning, whatever the ids' lengths.
+ */
+export const PART_MAX_LEAVERS = 1000;
+export const PART_MAX_BYTES = 256 * 1024;
+
+/** Leavers per chunk run: 20 full batches, so lanes stay busy to the end of a chunk. */
+export const CHUNK_MAX_LEAVERS = 1000;
+
+/** An upper bound of a leaver's size in a JSON payload. */
+export function leaverBytes(leaver: Leaver): number {
+  let n = 2;
+  for (const [key, value] of Object.entries(leaver)) {
+    if (typeof value === 'string') n += key.length + value.length * 6 + 6; // \uXXXX at worst
+  }
+  return n;
+}
+
+/** Consecutive slices of `leavers`, each at most `maxLeavers` long and `maxBytes` large. */
+export function splitLeavers<T extends Leaver>(
+  leavers: readonly T[],
+  maxLeavers: number = PART_MAX_LEAVERS,
+  maxBytes: number = PART_MAX_BYTES,
+): T[][] {
+  const parts: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const leaver of leavers) {
+    const size = leaverBytes(leaver);
+    if (current.length > 0 && (current.length >= maxLeavers || bytes + size > maxBytes)) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(leaver);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}

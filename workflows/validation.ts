@@ -64,6 +64,136 @@ function checkId(value: unknown, limits: ValidationLimits): string | undefined {
   return undefined;
 }
 
+/** Ids seen so far per system, with the index of the leaver that had each: duplicates are refused. */
+export interface SeenIds {
+  wpsUserId: Map<string, number>;
+  authingUserId: Map<string, number>;
+}
+
+export function newSeenIds(): SeenIds {
+  return { wpsUserId: new Map(), authingUserId: new Map() };
+}
+
+/**
+ * Checks leavers that sit at `offset` in the request (a part of a large request starts past 0),
+ * reporting through `add`; ids are added to `seen`. Returns the leavers that passed.
+ */
+function checkLeavers(
+  leavers: readonly unknown[],
+  offset: number,
+  seen: SeenIds,
+  add: (field: string, message: string) => void,
+  limits: ValidationLimits,
+): Leaver[] {
+  const valid: Leaver[] = [];
+  leavers.forEach((raw: unknown, i) => {
+    const index = offset + i;
+    if (!isRecord(raw)) {
+      add(`leavers[${index}]`, 'must be an object');
+      return;
+    }
+    const who = describeLeaver(index, raw);
+    for (const key of Object.keys(raw)) {
+      if (key !== 'employeeId' && key !== 'wpsUserId' && key !== 'authingUserId')
+        add(`${who}.${key}`, 'is not a known field');
+    }
+    if (raw.wpsUserId === undefined && raw.authingUserId === undefined) {
+      add(who, 'needs at least one of wpsUserId, authingUserId');
+      return;
+    }
+    const leaver: Leaver = {};
+    let ok = true;
+    if (raw.employeeId !== undefined) {
+      const problem = checkId(raw.employeeId, limits);
+      if (problem) {
+        add(`${who}.employeeId`, problem);
+        ok = false;
+      } else leaver.employeeId = raw.employeeId as string;
+    }
+    for (const field of ['wpsUserId', 'authingUserId'] as const) {
+      const value = raw[field];
+      if (value === undefined) continue;
+      const problem = checkId(value, limits);
+      if (problem) {
+        add(`${who}.${field}`, problem);
+        ok = false;
+        continue;
+      }
+      const id = value as string;
+      const first = seen[field].get(id);
+      if (first !== undefined) {
+        add(`${who}.${field}`, `duplicates leavers[${first}].${field} (${id})`);
+        ok = false;
+        continue;
+      }
+      seen[field].set(id, index);
+      leaver[field] = id;
+    }
+    if (ok) valid.push(leaver);
+  });
+  return valid;
+}
+
+export type PartValidation = { ok: true; leavers: Leaver[] } | { ok: false; issues: ValidationIssue[] };
+
+/**
+ * Validates a further part of a large request: its leavers sit at `offset`, and their ids must not
+ * repeat any id of the parts before (`seen`, which is NOT changed: the caller adds the ids once the
+ * part is accepted, by validating again with a copy or by `rememberIds`).
+ */
+export function validateLeaverPart(
+  leavers: unknown,
+  offset: number,
+  seen: SeenIds,
+  limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
+): PartValidation {
+  const issues: ValidationIssue[] = [];
+  const add = (field: string, message: string): void => {
+    if (issues.length < MAX_ISSUES) issues.push({ field, message });
+  };
+  if (!Array.isArray(leavers) || leavers.length === 0) {
+    return { ok: false, issues: [{ field: 'leavers', message: 'must be a non-empty array' }] };
+  }
+  // Checked against a scratch copy of only the ids this part could clash on, so `seen` stays as it was.
+  const scratch: SeenIds = {
+    wpsUserId: new Map(),
+    authingUserId: new Map(),
+  };
+  for (const raw of leavers as unknown[]) {
+    if (!isRecord(raw)) continue;
+    for (const field of ['wpsUserId', 'authingUserId'] as const) {
+      const id = raw[field];
+      if (typeof id !== 'string') continue;
+      const at = seen[field].get(id);
+      if (at !== undefined) scratch[field].set(id, at);
+    }
+  }
+  const valid = checkLeavers(leavers as unknown[], offset, scratch, add, limits);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, leavers: valid };
+}
+
+/** Adds an accepted part's ids to `seen`. */
+export function rememberIds(leavers: readonly Leaver[], offset: number, seen: SeenIds): void {
+  leavers.forEach((leaver, i) => {
+    if (leaver.wpsUserId !== undefined) seen.wpsUserId.set(leaver.wpsUserId, offset + i);
+    if (leaver.authingUserId !== undefined) seen.authingUserId.set(leaver.authingUserId, offset + i);
+  });
+}
+
+/** The validation issues as one line, for an error message. */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}
+
+/** Milliseconds since the epoch, or what is wrong with the value. */
+export function parseEffectiveAt(value: unknown): number | string {
+  if (typeof value !== 'string' || !ISO_INSTANT_PATTERN.test(value)) {
+    return 'must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00';
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? `is not a real time: ${value}` : ms;
+}
+
 export function validateRequest(
   input: unknown,
   limits: ValidationLimits = DEFAULT_VALIDATION_LIMITS,
@@ -91,13 +221,9 @@ export function validateRequest(
 
   let effectiveAtMs: number | undefined;
   if (effectiveAt !== undefined) {
-    if (typeof effectiveAt !== 'string' || !ISO_INSTANT_PATTERN.test(effectiveAt)) {
-      add('effectiveAt', 'must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00');
-    } else {
-      const ms = Date.parse(effectiveAt);
-      if (Number.isNaN(ms)) add('effectiveAt', `is not a real time: ${effectiveAt}`);
-      else effectiveAtMs = ms;
-    }
+    const parsed = parseEffectiveAt(effectiveAt);
+    if (typeof parsed === 'string') add('effectiveAt', parsed);
+    else effectiveAtMs = parsed;
   }
 
   let idType: AuthingUserIdType = 'user_id';
@@ -107,7 +233,7 @@ export function validateRequest(
     } else idType = authingUserIdType as AuthingUserIdType;
   }
 
-  const valid: Leaver[] = [];
+  let valid: Leaver[] = [];
   if (!Array.isArray(leavers)) {
     add('leavers', 'must be a non-empty array');
   } else if (leavers.length === 0) {
@@ -115,53 +241,8 @@ export function validateRequest(
   } else if (leavers.length > limits.maxLeavers) {
     add('leavers', `has ${leavers.length} entries; at most ${limits.maxLeavers} are accepted in one request`);
   } else {
-    const seen = { wpsUserId: new Map<string, number>(), authingUserId: new Map<string, number>() };
-    leavers.forEach((raw: unknown, index) => {
-      if (!isRecord(raw)) {
-        add(`leavers[${index}]`, 'must be an object');
-        return;
-      }
-      const who = describeLeaver(index, raw);
-      for (const key of Object.keys(raw)) {
-        if (key !== 'employeeId' && key !== 'wpsUserId' && key !== 'authingUserId')
-          add(`${who}.${key}`, 'is not a known field');
-      }
-      if (raw.wpsUserId === undefined && raw.authingUserId === undefined) {
-        add(who, 'needs at least one of wpsUserId, authingUserId');
-        return;
-      }
-      const leaver: Leaver = {};
-      let ok = true;
-      if (raw.employeeId !== undefined) {
-        const problem = checkId(raw.employeeId, limits);
-        if (problem) {
-          add(`${who}.employeeId`, problem);
-          ok = false;
-        } else leaver.employeeId = raw.employeeId as string;
-      }
-      for (const field of ['wpsUserId', 'authingUserId'] as const) {
-        const value = raw[field];
-        if (value === undefined) continue;
-        const problem = checkId(value, limits);
-        if (problem) {
-          add(`${who}.${field}`, problem);
-          ok = false;
-          continue;
-        }
-        const id = value as string;
-        const first = seen[field].get(id);
-        if (first !== undefined) {
-          add(`${who}.${field}`, `duplicates leavers[${first}].${field} (${id})`);
-          ok = false;
-          continue;
-        }
-        seen[field].set(id, index);
-        leaver[field] = id;
-      }
-      if (ok) valid.push(leaver);
-    });
+    valid = checkLeavers(leavers, 0, newSeenIds(), add, limits);
   }
-
   if (issues.length > 0) return { ok: false, issues };
   const request: ValidRequest = {
     requestId: requestId as string,

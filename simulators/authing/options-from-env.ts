@@ -4,6 +4,7 @@ import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
 /**
  * The Authing simulator's switches from the environment, for `simulators/main.ts`:
  *   AUTHING_SIM_UNKNOWN_IDS, AUTHING_SIM_RESIGNED_IDS   fail | skip | succeed (default skip)
+ *   AUTHING_SIM_REJECT_IDS   comma-separated ids whose resign is refused whole (statusCode 400)
  *   AUTHING_SIM_TOKEN_TTL_SECONDS                       token lifetime (default 7200)
  *   AUTHING_SIM_FAIL_IN_BODY_RATE                       share of calls failing inside HTTP 200 (0..1)
  *   AUTHING_SIM_LATENCY_MS, AUTHING_SIM_SERVER_ERROR_RATE, AUTHING_SIM_THROTTLE_RATE,
@@ -13,7 +14,7 @@ import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
  */
 export type AuthingSimulatorEnvOptions = Pick<
   AuthingSimulatorOptions,
-  'unknownIds' | 'resignedIds' | 'tokenTtlSeconds' | 'failInBodyRate' | 'faults'
+  'unknownIds' | 'resignedIds' | 'rejectIds' | 'tokenTtlSeconds' | 'failInBodyRate' | 'faults'
 >;
 
 const BEHAVIOURS: readonly AuthingIdBehaviour[] = ['fail', 'skip', 'succeed'];
@@ -23,6 +24,7 @@ export function authingSimulatorOptionsFromEnv(env: Env = process.env): AuthingS
   return setOnly<AuthingSimulatorEnvOptions>({
     unknownIds: read.oneOf('AUTHING_SIM_UNKNOWN_IDS', BEHAVIOURS),
     resignedIds: read.oneOf('AUTHING_SIM_RESIGNED_IDS', BEHAVIOURS),
+    rejectIds: read.list('AUTHING_SIM_REJECT_IDS'),
     tokenTtlSeconds: read.number('AUTHING_SIM_TOKEN_TTL_SECONDS', { min: 1 }),
     failInBodyRate: read.share('AUTHING_SIM_FAIL_IN_BODY_RATE'),
     faults: faultSettingsFromEnv(env, 'AUTHING_SIM'),

@@ -67,6 +67,11 @@ export interface AuthingBehaviour {
   unknownIds: AuthingIdBehaviour;
   /** Default `skip`. */
   resignedIds: AuthingIdBehaviour;
+  /**
+   * Ids the vendor refuses to resign: a resign-user-batch holding any of them fails whole (statusCode
+   * 400 in an HTTP 200 body, no id named, nothing changed). Default none.
+   */
+  rejectIds: readonly string[];
   /** Share (0 to 1) of API calls answered HTTP 200 with statusCode 500 in the body, nothing done. Default 0. */
   failInBodyRate: number;
   /** Token lifetime in seconds. Default 7200, as the vendor's. */
@@ -132,6 +137,7 @@ export class AuthingSimulator {
     this.behaviour = {
       unknownIds: options.unknownIds ?? 'skip',
       resignedIds: options.resignedIds ?? 'skip',
+      rejectIds: options.rejectIds ?? [],
       failInBodyRate: options.failInBodyRate ?? 0,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
       ...(options.onApiCall ? { onApiCall: options.onApiCall } : {}),
@@ -347,6 +353,9 @@ export class AuthingSimulator {
       });
     }
 
+    if (call.userIds.some((id) => this.behaviour.rejectIds.includes(id))) {
+      return reply({ statusCode: 400, apiCode: 2001, message: 'invalid userIds' });
+    }
     const unknown = call.userIds.filter((id) => this.findAll(id, type).length === 0);
     const resigned = call.userIds.filter((id) => this.findAll(id, type).some((u) => u.status === 'Resigned'));
     if (unknown.length > 0 && this.behaviour.unknownIds === 'fail') {

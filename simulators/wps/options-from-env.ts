@@ -8,6 +8,7 @@ import type { WpsSimulatorOptions } from './server';
  *
  *   WPS_SIM_UNKNOWN_IDS            skip | reject
  *   WPS_SIM_DISABLE_DISABLED       noop | reject
+ *   WPS_SIM_REJECT_IDS             comma-separated ids whose batch_disable is refused whole
  *   WPS_SIM_MAX_IDS_PER_CALL       integer >= 1 (default 50)
  *   WPS_SIM_REJECT_HTTP_STATUS     HTTP status of a refusal by code (default 400; e.g. 200)
  *   WPS_SIM_TOKEN_TTL_SECONDS      token lifetime (default 7200)
@@ -25,6 +26,7 @@ export function wpsSimulatorOptionsFromEnv(env: Env = process.env): WpsSimulator
   const options = setOnly<WpsSimulatorEnvOptions>({
     unknownIds: read.oneOf('WPS_SIM_UNKNOWN_IDS', ['skip', 'reject'] as const),
     disableDisabled: read.oneOf('WPS_SIM_DISABLE_DISABLED', ['noop', 'reject'] as const),
+    rejectIds: read.list('WPS_SIM_REJECT_IDS'),
     maxIdsPerCall: read.number('WPS_SIM_MAX_IDS_PER_CALL', { min: 1 }),
     rejectHttpStatus: read.number('WPS_SIM_REJECT_HTTP_STATUS', { min: 200, max: 599 }),
     tokenTtlSeconds: read.number('WPS_SIM_TOKEN_TTL_SECONDS', { min: 1 }),

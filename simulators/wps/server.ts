@@ -35,6 +35,11 @@ export interface WpsBehaviour {
   unknownIds: 'skip' | 'reject';
   /** Disabling a user already disabled: a `noop` (default), or `reject` the whole call. */
   disableDisabled: 'noop' | 'reject';
+  /**
+   * Ids the vendor refuses to disable (say, a protected admin): a batch_disable holding any of them
+   * is refused whole with `WPS_CODES.invalidParam`, without naming the id. Default none.
+   */
+  rejectIds: readonly string[];
   /** Most ids accepted per call (batch_disable and batch_read); more: `WPS_CODES.tooManyIds`. Default 50. */
   maxIdsPerCall: number;
   /** HTTP status of a request the vendor refuses by code (bad ids, too many). Default 400; 200 is plausible. */
@@ -102,6 +107,7 @@ export const WPS_CODES = {
 const DEFAULT_BEHAVIOUR: WpsBehaviour = {
   unknownIds: 'skip',
   disableDisabled: 'noop',
+  rejectIds: [],
   maxIdsPerCall: 50,
   rejectHttpStatus: 400,
   tokenTtlSeconds: 7200,
@@ -298,6 +304,9 @@ export class WpsSimulator {
         return status === undefined ? [] : [{ id, status }];
       });
       return reply(200, { code: 0, msg: 'success', data: { items } }, ids);
+    }
+    if (ids.some((id) => this.behaviour.rejectIds.includes(id))) {
+      return reply(rejectStatus, { code: WPS_CODES.invalidParam, msg: 'invalid user_ids' }, ids);
     }
     if (this.behaviour.unknownIds === 'reject' && ids.some((id) => !this.users.has(id))) {
       // As a vendor might: the whole call refused, without saying which id.

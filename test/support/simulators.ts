@@ -68,6 +68,7 @@ export async function startSimulators(
         accessKeySecret: new Secret(credentials.accessKeySecret),
       },
       maxConcurrentActivities: 20,
+      activitiesPerSecond: {},
     }),
     wpsClient: (extra = {}) =>
       new WpsClient({

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkerConfig } from '../../worker/config';
-import { createOffboardingWorker } from '../../worker/worker';
+import { createOffboardingWorker, type OffboardingWorkers } from '../../worker/worker';
 
 let runtimeInstalled = false;
 
@@ -26,7 +26,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 /** A worker on the shared dev server using the suite's prebuilt workflow bundle. */
-export async function createTestWorker(env: TestWorkflowEnvironment, config: WorkerConfig): Promise<Worker> {
+export async function createTestWorker(env: TestWorkflowEnvironment, config: WorkerConfig): Promise<OffboardingWorkers> {
   const codePath = process.env.OFFBOARDING_TEST_WORKFLOW_BUNDLE;
   if (!codePath)
     throw new Error('OFFBOARDING_TEST_WORKFLOW_BUNDLE is not set: run the tests through Jest (npm test)');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startOffboarding } from '../../client/offboarding';
+import { completeResult, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import { progressQuery, cancelSignal } from '../../workflows/messages';
 import { workflowIdFor, type OffboardingRequest } from '../../workflows/request';
@@ -40,7 +40,7 @@ describe('offboarding workflow on a real dev server', () => {
     ];
     const run = await start({ requestId, leavers }, { batchSize: 50, concurrency: 2 });
     expect(run.workflowId).toBe(workflowIdFor(requestId));
-    const result = await run.handle.result();
+    const result = await completeResult(env.client, await run.handle.result());
 
     expect(result.status).toBe('completed');
     expect(result.outcomes).toHaveLength(120);
@@ -143,7 +143,7 @@ describe('offboarding workflow on a real dev server', () => {
     expect((await run.handle.describe()).typedSearchAttributes.get(PHASE)).toBe('scheduled');
 
     await run.handle.signal(cancelSignal, 'HR withdrew the request');
-    const result = await run.handle.result();
+    const result = await completeResult(env.client, await run.handle.result());
     expect(result.status).toBe('cancelled');
     expect(result.outcomes[0]).toMatchObject({ wps: { status: 'skipped' }, authing: { status: 'skipped' } });
     expect(sims.wps.calls.length + sims.authing.calls.length).toBe(callsBefore);

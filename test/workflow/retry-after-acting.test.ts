@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startOffboarding } from '../../client/offboarding';
+import { completeResult, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import type { Fault } from '../../simulators/faults';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
@@ -41,7 +41,7 @@ describe('an activity retried after it acted', () => {
       { requestId: `acted-${randomUUID()}`, leavers: [{ wpsUserId: 'wps-1' }, { wpsUserId: 'wps-2' }] },
       { taskQueue, namespace: 'default' },
     );
-    const result = await run.handle.result();
+    const result = await completeResult(env.client, await run.handle.result());
     expect(tripped).toBe(true);
     expect(sims.wps.calls.map((c) => `${c.path} ${c.status}`)).toEqual([
       '/v7/users/batch_read 200',

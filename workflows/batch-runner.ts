@@ -1,0 +1,219 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  emptyCounts,
+  isFailure,
+  type LeaverOutcome,
+  type OutcomeCounts,
+  type System,
+  type SystemOutcome,
+} from './outcome';
+import type { Batch } from './plan';
+import type { AuthingUserIdType, Leaver } from './request';
+import { vendorTaskQueue } from './task-queues';
+
+/**
+ * Runs batches of leavers against both vendors, in lanes of bounded concurrency: per batch, WPS
+ * disable, then the Authing resign (irreversible, so last, and done even when WPS failed for good).
+ * Shared by the whole-request run and the chunk runs of a large request.
+ */
+
+export interface BatchRunSettings {
+  taskQueue: string;
+  authingUserIdType: AuthingUserIdType;
+  /** Batches in flight at once. */
+  concurrency: number;
+  /** How long transient failures are retried before a batch is recorded failed (ms). */
+  retryWindowMs: number;
+  /** Numbering shown in the Web UI: this run's first batch is batch `batchOffset + 1` of `batchesTotal`. */
+  batchOffset: number;
+  batchesTotal: number;
+  /** Polled before each batch and before each Authing step: true stops new work. */
+  isCancelled: () => boolean;
+}
+
+export interface BatchRunState {
+  /** One per leaver of the run, in order; starts all `skipped`. */
+  outcomes: LeaverOutcome[];
+  counts: Record<System, OutcomeCounts>;
+  batchesDone: number;
+  failedLeavers: number;
+}
+
+/** The vendor refused the call as invalid without naming an id: split the batch to isolate offenders. */
+const SPLITTABLE_FAILURE = 'VendorRejectedRequest';
+/** ceil(log2(50)): enough halvings to reach single ids from a full batch. */
+const MAX_SPLIT_DEPTH = 6;
+/** Failure messages are cut to this length so a chunk's result stays small. */
+const MAX_MESSAGE = 200;
+
+export function newRunState(leavers: readonly Leaver[]): BatchRunState {
+  return {
+    outcomes: initialOutcomes(leavers),
+    counts: { wps: emptyCounts(), authing: emptyCounts() },
+    batchesDone: 0,
+    failedLeavers: 0,
+  };
+}
+
+export function initialOutcomes(leavers: readonly Leaver[]): LeaverOutcome[] {
+  return leavers.map((l) => ({
+    ...l,
+    wps: { status: 'skipped' },
+    authing: { status: 'skipped' },
+  }));
+}
+
+function activityOptions(settings: BatchRunSettings, system: System): ActivityOptions {
+  return {
+    taskQueue: vendorTaskQueue(settings.taskQueue, system),
+    // One attempt covers a read, an action and a read-back, each with its own 15 s HTTP timeout.
+    startToCloseTimeout: '2 minutes',
+    // The activity heartbeats while it works, so a worker that dies is noticed in seconds, not minutes.
+    heartbeatTimeout: '20 seconds',
+    // The request's window for transient failures; non-retryable types stop at once.
+    scheduleToCloseTimeout: settings.retryWindowMs,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  };
+}
+
+const vendor = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
+
+/** Runs `batches` (positions relative to `state.outcomes`) until done or cancelled. */
+export async function runBatches(
+  batches: readonly Batch[],
+  state: BatchRunState,
+  settings: BatchRunSettings,
+): Promise<void> {
+  const record = (batch: Batch, system: System, results: Map<string, SystemOutcome>): void => {
+    const key = system === 'wps' ? 'wpsUserId' : 'authingUserId';
+    batch.leavers.forEach((leaver, i) => {
+      const id = leaver[key];
+      const outcome = state.outcomes[batch.first + i];
+      const result = id === undefined ? undefined : results.get(id);
+      if (outcome && result) {
+        outcome[system] = result;
+        state.counts[system][result.status] += 1;
+      }
+    });
+  };
+
+  const call = async (
+    system: System,
+    ids: string[],
+    summary: string,
+    batchNumber: number,
+  ): Promise<SystemOutcome[]> => {
+    const options = { ...activityOptions(settings, system), summary };
+    const position = { batch: batchNumber, batches: settings.batchesTotal, userIds: ids };
+    return system === 'wps'
+      ? vendor.disableWpsUsers.executeWithOptions(options, [position])
+      : vendor.resignAuthingUsers.executeWithOptions(options, [
+          { ...position, userIdType: settings.authingUserIdType },
+        ]);
+  };
+
+  /**
+   * One call for `ids`; when the vendor refuses it as invalid without naming the offender, the
+   * halves are tried in turn (bounded depth), so one bad id does not sink the others.
+   */
+  const converge = async (
+    system: System,
+    ids: string[],
+    batchNumber: number,
+    depth: number,
+    label: string,
+  ): Promise<Map<string, SystemOutcome>> => {
+    const verb = system === 'wps' ? 'WPS disable' : 'Authing resign';
+    const summary = `${verb}, batch ${batchNumber} of ${settings.batchesTotal}, ${ids.length} users${label}`;
+    try {
+      const results = await call(system, ids, summary, batchNumber);
+      return new Map(ids.map((id, i) => [id, results[i] ?? missingResult()] as const));
+    } catch (err) {
+      const failure = failureOutcome(err);
+      if (failureType(err) === SPLITTABLE_FAILURE && ids.length > 1 && depth < MAX_SPLIT_DEPTH) {
+        const middle = Math.ceil(ids.length / 2);
+        const halves = [ids.slice(0, middle), ids.slice(middle)];
+        const merged = new Map<string, SystemOutcome>();
+        for (const [i, half] of halves.entries()) {
+          const part = `${label}, split ${depth + 1}.${i + 1}`;
+          for (const [id, outcome] of await converge(system, half, batchNumber, depth + 1, part)) {
+            merged.set(id, outcome);
+          }
+        }
+        return merged;
+      }
+      return new Map(ids.map((id) => [id, failure] as const));
+    }
+  };
+
+  const runBatch = async (batch: Batch): Promise<void> => {
+    const batchNumber = settings.batchOffset + batch.index + 1;
+    if (batch.wpsUserIds.length > 0) {
+      record(batch, 'wps', await converge('wps', batch.wpsUserIds, batchNumber, 0, ''));
+    }
+    if (batch.authingUserIds.length > 0) {
+      if (settings.isCancelled()) {
+        const skipped: SystemOutcome = { status: 'skipped', message: 'cancelled before the Authing step' };
+        record(batch, 'authing', new Map(batch.authingUserIds.map((id) => [id, skipped] as const)));
+      } else {
+        record(batch, 'authing', await converge('authing', batch.authingUserIds, batchNumber, 0, ''));
+      }
+    }
+    for (let i = 0; i < batch.leavers.length; i++) {
+      const outcome = state.outcomes[batch.first + i];
+      if (outcome && isFailure(outcome)) state.failedLeavers += 1;
+    }
+    state.batchesDone += 1;
+  };
+
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let batch = batches[next]; batch !== undefined && !settings.isCancelled(); batch = batches[next]) {
+      next += 1;
+      await runBatch(batch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, batches.length) }, lane));
+}
+
+/** Counts `skipped` from the outcomes, so a cancelled run's untouched leavers are counted too. */
+export function countSkipped(state: BatchRunState): void {
+  for (const system of ['wps', 'authing'] as const) {
+    state.counts[system].skipped = state.outcomes.filter((o) => o[system].status === 'skipped').length;
+  }
+}
+
+function missingResult(): SystemOutcome {
+  return { status: 'failed', code: 'NoResult', message: 'the activity returned no outcome for this id' };
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+function cut(message: string): string {
+  return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+}
+
+export function failureOutcome(err: unknown): SystemOutcome {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;
+    return {
+      status: 'failed',
+      code: details?.vendorCode ?? cause.type ?? 'Failed',
+      message: cut(cause.message),
+      ...(details?.vendorRequestId !== undefined ? { vendorRequestId: details.vendorRequestId } : {}),
+    };
+  }
+  // A timeout (retry window used up) or anything else: say which.
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { status: 'failed', code: cause instanceof Error ? cause.name : 'Failed', message: cut(message) };
+}

@@ -1,0 +1,78 @@
+import { log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { countSkipped, newRunState, runBatches } from './batch-runner';
+import { cancelSignal, chunkOutcomesQuery } from './messages';
+import type { OutcomeCounts, System } from './outcome';
+import { planBatches } from './plan';
+import type { AuthingUserIdType, Leaver } from './request';
+
+/**
+ * One chunk of a large request, run as a child workflow of `offboarding`, so that no run's history
+ * or payload grows with the request: each chunk's history holds its own leavers and batches only.
+ */
+export interface ChunkInput {
+  requestId: string;
+  /** 1-based. */
+  chunk: number;
+  chunks: number;
+  /** Index of the chunk's first leaver in the request. */
+  first: number;
+  leavers: Leaver[];
+  authingUserIdType: AuthingUserIdType;
+  batchSize: number;
+  concurrency: number;
+  retryWindowMs: number;
+  /** This chunk's first batch is batch `batchOffset + 1` of `batchesTotal` in the request. */
+  batchOffset: number;
+  batchesTotal: number;
+  /** Set when the run was cancelled before this chunk started: nothing is touched. */
+  skipReason?: string;
+}
+
+/** What a chunk reports to its parent: counts only, so the parent's history stays small. */
+export interface ChunkResult {
+  first: number;
+  leavers: number;
+  failedLeavers: number;
+  batches: number;
+  totals: Record<System, OutcomeCounts>;
+}
+
+export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> {
+  const state = newRunState(input.leavers);
+  let cancelled = input.skipReason !== undefined;
+  setHandler(chunkOutcomesQuery, () => state.outcomes);
+  setHandler(cancelSignal, () => {
+    cancelled = true;
+  });
+
+  const batches = planBatches(input.leavers, input.batchSize);
+  if (input.skipReason !== undefined) {
+    for (const outcome of state.outcomes) {
+      outcome.wps = { status: 'skipped', message: input.skipReason };
+      outcome.authing = { status: 'skipped', message: input.skipReason };
+    }
+  } else {
+    await runBatches(batches, state, {
+      taskQueue: workflowInfo().taskQueue,
+      authingUserIdType: input.authingUserIdType,
+      concurrency: input.concurrency,
+      retryWindowMs: input.retryWindowMs,
+      batchOffset: input.batchOffset,
+      batchesTotal: input.batchesTotal,
+      isCancelled: () => cancelled,
+    });
+  }
+  countSkipped(state);
+  log.info('chunk finished', {
+    chunk: input.chunk,
+    chunks: input.chunks,
+    failedLeavers: state.failedLeavers,
+  });
+  return {
+    first: input.first,
+    leavers: input.leavers.length,
+    failedLeavers: state.failedLeavers,
+    batches: batches.length,
+    totals: state.counts,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * How a run is carried out: chosen by whoever starts it (the CLI's flags and environment, the
+ * webhook's configuration), never by the request's JSON, so that an HR event cannot lift the
+ * approval threshold or the batch limit.
+ */
+export interface RunOptions {
+  /** Ids per vendor call, 1 to 50. Default 50 (the vendors' limit). */
+  batchSize?: number;
+  /** Batches in flight at once across the run. Default 4, at most 32; the worker's activity slots cap it too. */
+  concurrency?: number;
+  /** More leavers than this waits for an explicit `approve`. Default 500. */
+  approvalThreshold?: number;
+  /**
+   * How long transient vendor failures (5xx, 429, timeouts) are retried, with exponential backoff,
+   * before a batch is recorded failed. Milliseconds. Default 30 minutes.
+   */
+  retryWindowMs?: number;
+  /** Set by the client when the leavers arrive in parts: the request's leaver count in all. */
+  expectedLeavers?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const MAX_CONCURRENCY = 32;
+export const DEFAULT_APPROVAL_THRESHOLD = 500;
+export const DEFAULT_RETRY_WINDOW_MS = 30 * 60_000;
+
+export interface ResolvedRunOptions {
+  batchSize: number;
+  concurrency: number;
+  approvalThreshold: number;
+  retryWindowMs: number;
+}
+
+/** Run options with defaults filled in, or the list of what is wrong with them. */
+export function resolveRunOptions(
+  options: RunOptions,
+  maxBatchSize: number,
+): { ok: true; options: ResolvedRunOptions } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const whole = (
+    name: string,
+    value: number | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+    }
+    return value;
+  };
+  const resolved: ResolvedRunOptions = {
+    batchSize: whole('batchSize', options.batchSize, maxBatchSize, 1, maxBatchSize),
+    concurrency: whole('concurrency', options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY),
+    approvalThreshold: whole(
+      'approvalThreshold',
+      options.approvalThreshold,
+      DEFAULT_APPROVAL_THRESHOLD,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    retryWindowMs: whole(
+      'retryWindowMs',
+      options.retryWindowMs,
+      DEFAULT_RETRY_WINDOW_MS,
+      10_000,
+      7 * 86_400_000,
+    ),
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, options: resolved };
+}
