@@ -44,6 +44,8 @@ interface ActedCheckpoint {
   acted: string[];
 }
 
+const HEARTBEAT_EVERY_MS = 5_000;
+
 function actedByEarlierAttempts(): Set<string> {
   const details = activityInfo().heartbeatDetails as Partial<ActedCheckpoint> | undefined;
   return new Set(Array.isArray(details?.acted) ? details.acted.filter((id) => typeof id === 'string') : []);
@@ -63,6 +65,28 @@ async function converge<S>(
   act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
 ): Promise<SystemOutcome[]> {
   const actedBefore = actedByEarlierAttempts();
+  let checkpoint: ActedCheckpoint = { acted: [...actedBefore] };
+  // A steady heartbeat while the attempt works (the SDK throttles it), so that a worker that dies is
+  // noticed within the heartbeat timeout instead of the much longer start-to-close timeout.
+  const ticker = setInterval(() => heartbeat(checkpoint), HEARTBEAT_EVERY_MS);
+  try {
+    return await convergeSteps(userIds, isTarget, read, act, actedBefore, (next) => {
+      checkpoint = next;
+      heartbeat(next);
+    });
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+async function convergeSteps<S>(
+  userIds: readonly string[],
+  isTarget: (status: S) => boolean,
+  read: (ids: readonly string[]) => Promise<Map<string, S>>,
+  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
+  actedBefore: ReadonlySet<string>,
+  recordActing: (checkpoint: ActedCheckpoint) => void,
+): Promise<SystemOutcome[]> {
   const before = await read(userIds);
   const pending = userIds.filter((id) => {
     const status = before.get(id);
@@ -71,7 +95,7 @@ async function converge<S>(
   let vendorRequestId: string | undefined;
   let after = new Map<string, S>();
   if (pending.length > 0) {
-    heartbeat({ acted: [...actedBefore, ...pending] } satisfies ActedCheckpoint);
+    recordActing({ acted: [...actedBefore, ...pending] });
     vendorRequestId = (await act(pending)).vendorRequestId;
     after = await read(pending);
   }
