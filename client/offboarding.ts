@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import {
   addLeaversUpdate,
   approveUpdate,
@@ -151,12 +156,47 @@ export async function completeResult(client: Client, result: OffboardingResult):
   return { ...result, outcomes };
 }
 
+/** Thrown when a run is asked to change after it has finished. */
+export class RunFinishedError extends Error {
+  constructor(
+    public readonly requestId: string,
+    public readonly status: string,
+    action: string,
+  ) {
+    super(`the run of requestId ${requestId} has already finished (${status}); it cannot be ${action}`);
+    this.name = 'RunFinishedError';
+  }
+}
+
+/**
+ * The server answers a message to a closed run as "not found"; say instead that it finished, so an
+ * operator is not told an existing request does not exist.
+ */
+async function whileOpen<T>(
+  client: Client,
+  requestId: string,
+  action: string,
+  send: (handle: WorkflowHandle<typeof offboarding>) => Promise<T>,
+): Promise<T> {
+  const handle = handleOf(client, requestId);
+  try {
+    return await send(handle);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    const description = await handle.describe().catch(() => undefined);
+    if (description && description.status.name !== 'RUNNING') {
+      throw new RunFinishedError(requestId, description.status.name.toLowerCase(), action);
+    }
+    throw err;
+  }
+}
+
 export async function progressOf(client: Client, requestId: string): Promise<Progress> {
   return handleOf(client, requestId).query(progressQuery);
 }
 
 export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {
-  await handleOf(client, requestId).signal(cancelSignal, reason);
+  await whileOpen(client, requestId, 'cancelled', (h) => h.signal(cancelSignal, reason));
 }
 
 export async function rescheduleOffboarding(
@@ -164,7 +204,9 @@ export async function rescheduleOffboarding(
   requestId: string,
   effectiveAt: string,
 ): Promise<Progress> {
-  return handleOf(client, requestId).executeUpdate(rescheduleUpdate, { args: [{ effectiveAt }] });
+  return whileOpen(client, requestId, 'rescheduled', (h) =>
+    h.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt }] }),
+  );
 }
 
 export async function approveOffboarding(
@@ -172,7 +214,9 @@ export async function approveOffboarding(
   requestId: string,
   approvedBy: string,
 ): Promise<Progress> {
-  return handleOf(client, requestId).executeUpdate(approveUpdate, { args: [{ approvedBy }] });
+  return whileOpen(client, requestId, 'approved', (h) =>
+    h.executeUpdate(approveUpdate, { args: [{ approvedBy }] }),
+  );
 }
 
 /** The request id of the retry of `requestId`: `x` → `x.retry-1`, `x.retry-1` → `x.retry-2`. */

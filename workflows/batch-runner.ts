@@ -4,6 +4,7 @@ import {
   proxyActivities,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   emptyCounts,
@@ -203,6 +204,15 @@ function cut(message: string): string {
 }
 
 export function failureOutcome(err: unknown): SystemOutcome {
+  const outcome = describeFailure(err);
+  // Say why retrying stopped when it was the retry window, not the error itself.
+  if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) {
+    outcome.message = cut(`gave up at the end of the retry window; last error: ${outcome.message ?? ''}`);
+  }
+  return outcome;
+}
+
+function describeFailure(err: unknown): SystemOutcome {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;

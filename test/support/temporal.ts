@@ -26,7 +26,10 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 }
 
 /** A worker on the shared dev server using the suite's prebuilt workflow bundle. */
-export async function createTestWorker(env: TestWorkflowEnvironment, config: WorkerConfig): Promise<OffboardingWorkers> {
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  config: WorkerConfig,
+): Promise<OffboardingWorkers> {
   const codePath = process.env.OFFBOARDING_TEST_WORKFLOW_BUNDLE;
   if (!codePath)
     throw new Error('OFFBOARDING_TEST_WORKFLOW_BUNDLE is not set: run the tests through Jest (npm test)');

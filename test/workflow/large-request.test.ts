@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { completeResult, startOffboarding } from '../../client/offboarding';
+import { generateDirectory } from '../../simulators/directory';
+import { addLeaversUpdate, progressQuery } from '../../workflows/messages';
+import { CHUNK_MAX_LEAVERS } from '../../workflows/plan';
+import { workflowIdFor } from '../../workflows/request';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
+import { recordHistory } from '../support/histories';
+import type { RunningSimulators } from '../support/simulators';
+
+const PAYLOAD_WARNING_BYTES = 512 * 1024;
+
+/**
+ * A request larger than one payload: it travels in parts (start + `addLeavers` updates) and runs as
+ * chunk child workflows, so that no history and no payload grows with the request.
+ */
+describe('a large request: parts and chunk runs', () => {
+  let harness: WorkflowHarness;
+  let env: TestWorkflowEnvironment;
+  let sims: RunningSimulators;
+  let taskQueue: string;
+  const size = 2 * CHUNK_MAX_LEAVERS + 100;
+
+  beforeAll(async () => {
+    harness = await startWorkflowHarness(generateDirectory(size, 0), 'large');
+    ({ env, sims, taskQueue } = harness);
+  });
+  afterAll(async () => harness?.stop());
+
+  const leavers = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      employeeId: `E${i + 1}`,
+      wpsUserId: `wps-${i + 1}`,
+      authingUserId: `au-${i + 1}`,
+    }));
+
+  it(`offboards ${size} leavers through parts and chunk runs, with bounded histories and payloads`, async () => {
+    const requestId = `large-${randomUUID()}`;
+    const run = await startOffboarding(
+      env.client,
+      { requestId, leavers: leavers(size) },
+      // Above the default approval threshold (500): approved up front here; the gate has its own test.
+      { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size } },
+    );
+    const summary = await run.handle.result();
+    expect(summary.status).toBe('completed');
+    expect(summary.outcomes).toBeUndefined();
+    expect(summary.chunks?.map((c) => [c.workflowId, c.first, c.leavers])).toEqual([
+      [`${workflowIdFor(requestId)}-chunk-1`, 0, CHUNK_MAX_LEAVERS],
+      [`${workflowIdFor(requestId)}-chunk-2`, CHUNK_MAX_LEAVERS, CHUNK_MAX_LEAVERS],
+      [`${workflowIdFor(requestId)}-chunk-3`, 2 * CHUNK_MAX_LEAVERS, 100],
+    ]);
+    expect(summary.totals.wps).toMatchObject({ done: size, failed: 0 });
+    expect(summary.totals.authing).toMatchObject({ done: size, failed: 0 });
+    expect(await run.handle.query(progressQuery)).toMatchObject({
+      phase: 'completed',
+      leavers: size,
+      leaversReceived: size,
+      batchesDone: Math.ceil(size / 50),
+      batchesTotal: Math.ceil(size / 50),
+    });
+
+    // Every leaver's outcome, joined from the chunks in request order; the directory agrees.
+    const result = await completeResult(env.client, summary);
+    expect(result.outcomes).toHaveLength(size);
+    result.outcomes.forEach((o, i) => {
+      expect(o.wpsUserId).toBe(`wps-${i + 1}`);
+      expect(o.wps.status).toBe('done');
+      expect(o.authing.status).toBe('done');
+    });
+    for (let n = 1; n <= size; n++) expect(sims.authing.users.get(`au-${n}`)?.status).toBe('Resigned');
+
+    // Bounded: the parent's history does not grow per batch, and no payload nears 512 KiB.
+    const histories = [
+      await run.handle.fetchHistory(),
+      ...(await Promise.all(
+        (summary.chunks ?? []).map((c) => env.client.workflow.getHandle(c.workflowId).fetchHistory()),
+      )),
+    ];
+    const parentEvents = histories[0]?.events?.length ?? 0;
+    expect(parentEvents).toBeLessThan(100);
+    for (const history of histories) {
+      expect(history.events?.length ?? 0).toBeLessThan(10_240);
+      for (const event of history.events ?? []) {
+        for (const payload of payloadsOf(event)) {
+          expect(payload).toBeLessThan(PAYLOAD_WARNING_BYTES);
+        }
+      }
+    }
+    await recordHistory(run.handle, 'large-request');
+    await recordHistory(
+      env.client.workflow.getHandle(`${workflowIdFor(requestId)}-chunk-3`),
+      'large-request-chunk',
+    );
+  });
+
+  it('refuses a part out of order or repeating an id of an earlier part, and changes nothing', async () => {
+    const requestId = `parts-${randomUUID()}`;
+    const first = leavers(3);
+    const handle = await env.client.workflow.start('offboarding', {
+      taskQueue,
+      workflowId: workflowIdFor(requestId),
+      args: [{ requestId, leavers: first }, { expectedLeavers: 5 }],
+    });
+    const outOfOrder = await handle
+      .executeUpdate(addLeaversUpdate, { args: [{ part: 2, leavers: [{ wpsUserId: 'wps-9' }] }] })
+      .catch((e: unknown) => e);
+    expect(outOfOrder).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((outOfOrder as WorkflowUpdateFailedError).cause?.message)).toMatch(/part 1 is due next/);
+
+    const duplicate = await handle
+      .executeUpdate(addLeaversUpdate, { args: [{ part: 1, leavers: [{ wpsUserId: 'wps-2' }] }] })
+      .catch((e: unknown) => e);
+    expect(String((duplicate as WorkflowUpdateFailedError).cause?.message)).toContain(
+      'leavers[3].wpsUserId: duplicates leavers[1].wpsUserId (wps-2)',
+    );
+    const progress = await handle.query(progressQuery);
+    expect(progress).toMatchObject({ phase: 'receiving', leavers: 5, leaversReceived: 3 });
+
+    expect(
+      await handle.executeUpdate(addLeaversUpdate, {
+        args: [{ part: 1, leavers: [{ wpsUserId: 'wps-4' }, { wpsUserId: 'wps-5' }] }],
+      }),
+    ).toEqual({ received: 5, expected: 5 });
+    expect((await handle.result()).status).toBe('completed');
+  });
+});
+
+/** Sizes of every payload an event carries (inputs, results, update arguments). */
+function payloadsOf(event: object): number[] {
+  const sizes: number[] = [];
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (value instanceof Uint8Array) return;
+    const record = value as Record<string, unknown>;
+    if (record.data instanceof Uint8Array && 'metadata' in record) {
+      sizes.push(record.data.length);
+      return;
+    }
+    for (const child of Object.values(record)) visit(child);
+  };
+  visit(event);
+  return sizes;
+}
