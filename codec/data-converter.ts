@@ -1,0 +1,37 @@
+import type { DataConverter } from '@temporalio/common';
+import { AesGcmPayloadCodec } from './aes-gcm-codec';
+import { booleanSetting, type Env } from './env';
+import { keyringFromEnv, requireKeyring, type Keyring } from './keys';
+
+/**
+ * The data converter for `Worker.create({ dataConverter })` and `new Client({ dataConverter })`.
+ *
+ * The codec runs outside the workflow sandbox (the worker encodes and decodes around it), so no
+ * `payloadConverterPath` is needed and a prebuilt workflow bundle stays valid. To encrypt failure
+ * messages raised inside workflow code as well, bundle with
+ * `bundleWorkflowCode({ failureConverterPath: FAILURE_CONVERTER_PATH })`; failures raised in
+ * activities and by the client are covered by this converter alone.
+ */
+
+/** The module exporting the encoding failure converter (see failure-converter.ts). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/** Set to true where running without encryption would be a mistake (production). Default false. */
+export const REQUIRED_VARIABLE = 'PAYLOAD_CODEC_REQUIRED';
+
+export function dataConverterFor(keyring: Keyring): DataConverter {
+  return {
+    payloadCodecs: [new AesGcmPayloadCodec(keyring)],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
+}
+
+/**
+ * The encrypting data converter from PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEY_ID, or undefined when no
+ * keys are configured (the SDK's default: plain payloads), unless PAYLOAD_CODEC_REQUIRED=true, which
+ * makes missing keys an error. Throws CodecConfigError on any malformed setting.
+ */
+export function dataConverterFromEnv(env: Env = process.env): DataConverter | undefined {
+  const keyring = booleanSetting(env, REQUIRED_VARIABLE, false) ? requireKeyring(env) : keyringFromEnv(env);
+  return keyring ? dataConverterFor(keyring) : undefined;
+}
