@@ -96,6 +96,54 @@ describe('a large request: parts and chunk runs', () => {
     );
   });
 
+  it('cancelled while its chunks run: the running chunk stops, the rest are recorded skipped, nothing is lost', async () => {
+    sims.wps.configure({ faults: { latencyMs: 100 } });
+    sims.authing.configure({ faults: { latencyMs: 100 } });
+    try {
+      const requestId = `large-cancel-${randomUUID()}`;
+      // Fresh users: the directory was offboarded by the first test, so re-activate them.
+      for (let n = 1; n <= size; n++) {
+        sims.wps.users.set(`wps-${n}`, 'active');
+        const user = sims.authing.users.get(`au-${n}`);
+        if (user) user.status = 'Activated';
+      }
+      const resigns = () => sims.authing.calls.filter((c) => c.path === '/api/v3/resign-user-batch').length;
+      const before = resigns();
+      const run = await startOffboarding(
+        env.client,
+        { requestId, leavers: leavers(size) },
+        { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size, concurrency: 1 } },
+      );
+      const until = Date.now() + 60_000;
+      while (resigns() < before + 2) {
+        if (Date.now() > until) throw new Error('the run did not get going');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await run.handle.signal('cancel', 'stop the layoff');
+      const result = await completeResult(env.client, await run.handle.result());
+      expect(result.status).toBe('cancelled');
+      expect(result.outcomes).toHaveLength(size);
+      expect(result.chunks).toHaveLength(3);
+      const done = result.outcomes.filter((o) => o.authing.status === 'done').length;
+      expect(done).toBeGreaterThanOrEqual(100);
+      expect(done).toBeLessThan(CHUNK_MAX_LEAVERS);
+      expect(result.totals.authing.skipped).toBe(size - done);
+      // Chunks 2 and 3 never touched anything and say why.
+      expect(result.outcomes[size - 1]?.wps).toEqual({
+        status: 'skipped',
+        message: 'not started: stop the layoff',
+      });
+      result.outcomes.forEach((o, i) => {
+        const resigned = sims.authing.users.get(`au-${i + 1}`)?.status === 'Resigned';
+        expect(resigned).toBe(o.authing.status === 'done');
+        expect(sims.wps.users.get(`wps-${i + 1}`) === 'disabled').toBe(o.wps.status === 'done');
+      });
+    } finally {
+      sims.wps.configure({ faults: { latencyMs: 0 } });
+      sims.authing.configure({ faults: { latencyMs: 0 } });
+    }
+  });
+
   it('refuses a part out of order or repeating an id of an earlier part, and changes nothing', async () => {
     const requestId = `parts-${randomUUID()}`;
     const first = leavers(3);
