@@ -216,6 +216,10 @@ export async function offboarding(
       }
     }
 
+    // The plan is known once every leaver is in: progress shows it while the run waits.
+    const chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
+    batchesTotal = chunks.reduce((n, chunk) => n + Math.ceil(chunk.length / settings.batchSize), 0);
+
     // A durable timer, exact to the second; a cancel or a reschedule wakes it at once.
     while (!cancelled) {
       const delayMs = (effectiveAtMs ?? 0) - Date.now();
@@ -232,7 +236,6 @@ export async function offboarding(
       await condition(() => cancelled || approval.approvedBy !== undefined);
     }
 
-    const chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
     let result: Omit<OffboardingResult, 'status' | 'failedLeavers'>;
     if (chunks.length <= 1) {
       const batches = planBatches(leavers, settings.batchSize);

@@ -99,6 +99,8 @@ describe('controlling a run: reschedule, approve, cancel', () => {
     const run = await start({ requestId, leavers: ids }, { approvalThreshold: 5 });
     const waiting = await waitFor(requestId, phaseIs('awaiting_approval'), 'awaiting approval');
     expect(waiting.approval).toEqual({ required: true, threshold: 5 });
+    // The plan is shown while the run waits.
+    expect(waiting).toMatchObject({ batchesTotal: 1, batchesDone: 0 });
     expect((await run.handle.describe()).typedSearchAttributes.get(PHASE)).toBe('awaiting_approval');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(callsFor(ids.map((l) => l.wpsUserId).concat(ids.map((l) => l.authingUserId)))).toBe(0);
