@@ -9,6 +9,7 @@ import { startDevServer, type DevServer } from './lib/dev-server';
 import { isRunning, spawnLogged, tail, waitUntilServing, type ManagedProcess } from './lib/processes';
 import { portIsFree } from './lib/ports';
 import { ensureTemporalCli, PROJECT_ROOT } from './lib/temporal-cli';
+import { generateKeyLine } from '../codec/keys';
 
 /**
  * The local stack behind `npm start`: the Temporal dev server (state in .data/temporal.db), both
@@ -24,6 +25,7 @@ const TEMPORAL_PORT = Number(process.env.STACK_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.STACK_UI_PORT ?? 8233);
 const WPS_SIM_PORT = Number(process.env.WPS_SIM_PORT ?? 8701);
 const AUTHING_SIM_PORT = Number(process.env.AUTHING_SIM_PORT ?? 8702);
+const CODEC_PORT = Number(process.env.STACK_CODEC_PORT ?? 8888);
 const JOB_TIMEOUT_MS = Number(process.env.STACK_JOB_TIMEOUT_MS ?? 5 * 60_000);
 
 interface Args {
@@ -85,8 +87,33 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
+    // 0. Personal data at rest: payloads are encrypted unless the operator configured keys already.
+    // A development key is made once per data directory, so runs recorded there stay readable.
+    const codecEnv: NodeJS.ProcessEnv = {};
+    if (!process.env.PAYLOAD_CODEC_KEYS && !process.env.PAYLOAD_CODEC_KEYS_FILE) {
+      const keyFile = path.join(DATA_DIR, 'payload-codec-keys');
+      if (!fs.existsSync(keyFile))
+        fs.writeFileSync(keyFile, `${generateKeyLine('local-dev')}\n`, { mode: 0o600 });
+      codecEnv.PAYLOAD_CODEC_KEYS_FILE = keyFile;
+      // The stack's own client (the main job) reads process.env.
+      process.env.PAYLOAD_CODEC_KEYS_FILE = keyFile;
+    }
+    await requireFreePort(CODEC_PORT, 'codec server', 'STACK_CODEC_PORT');
+    const codecUrl = `http://127.0.0.1:${CODEC_PORT}`;
+    const codecServer = spawnEntryPoint('codec-server', 'codec/server-main.js', {
+      ...process.env,
+      ...codecEnv,
+      CODEC_SERVER_HOST: '127.0.0.1',
+      CODEC_SERVER_PORT: String(CODEC_PORT),
+      // The dev server's Web UI has no login to pass on; loopback callers are trusted instead.
+      CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK: 'true',
+      CODEC_CORS_ORIGINS: `http://localhost:${UI_PORT},http://127.0.0.1:${UI_PORT}`,
+    });
+    processes.push(codecServer);
+    await waitUntilServing(`${codecUrl}/healthz`, codecServer.child, 'the codec server');
+
     // 1. Temporal: an existing server when TEMPORAL_ADDRESS says so, else the dev server.
-    const env: NodeJS.ProcessEnv = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...codecEnv };
     let uiBaseUrl = process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
     if (process.env.TEMPORAL_ADDRESS) {
       say(
@@ -103,6 +130,7 @@ async function main(): Promise<void> {
         uiPort: UI_PORT,
         dbFile: path.join(DATA_DIR, 'temporal.db'),
         logFile: path.join(DATA_DIR, 'temporal.log'),
+        uiCodecEndpoint: codecUrl,
       });
       env.TEMPORAL_ADDRESS = devServer.address;
       env.TEMPORAL_NAMESPACE = 'default';
@@ -186,7 +214,10 @@ async function main(): Promise<void> {
     say(`  WPS 365          ${env.WPS_BASE_URL ?? ''}${simulateWps ? ' (simulator)' : ''}`);
     say(`  Authing          ${env.AUTHING_BASE_URL ?? ''}${simulateAuthing ? ' (simulator)' : ''}`);
     say(`  worker           task queue "${taskQueue}" (log ${worker.logFile})`);
-    if (processes.length > 1) say(`  simulator log    ${path.join(DATA_DIR, 'simulators.log')}`);
+    say(`  codec server     ${codecUrl} (payloads encrypted; log ${codecServer.logFile})`);
+    if (codecEnv.PAYLOAD_CODEC_KEYS_FILE)
+      say(`  for the CLI      export PAYLOAD_CODEC_KEYS_FILE=${codecEnv.PAYLOAD_CODEC_KEYS_FILE}`);
+    if (simulateWps || simulateAuthing) say(`  simulator log    ${path.join(DATA_DIR, 'simulators.log')}`);
 
     // 4. The main job. Against real vendors, only a request the operator names explicitly.
     const realVendors = !simulateWps || !simulateAuthing;

@@ -23,6 +23,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** How long to wait for it to answer. Default 90 s (a busy 2-core machine can be slow). */
   readyTimeoutMs?: number;
+  /** The codec server the Web UI asks to decode payloads; none by default. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -62,6 +64,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--namespace', options.namespace ?? 'default');
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
+  if (uiPort !== undefined && options.uiCodecEndpoint)
+    args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { freePort, portIsFree } from '../../scripts/lib/ports';
 import { RunningProcess, type Finished } from '../support/processes';
 
@@ -13,7 +15,10 @@ const STACK = path.join(ROOT, 'dist', 'scripts', 'stack.js');
 /** The local stack of `npm start`, as a real process tree, on ports and a data folder of its own. */
 describe('the local stack (npm start)', () => {
   let dataDir: string;
-  let ports: Record<'STACK_TEMPORAL_PORT' | 'STACK_UI_PORT' | 'WPS_SIM_PORT' | 'AUTHING_SIM_PORT', string>;
+  let ports: Record<
+    'STACK_TEMPORAL_PORT' | 'STACK_UI_PORT' | 'WPS_SIM_PORT' | 'AUTHING_SIM_PORT' | 'STACK_CODEC_PORT',
+    string
+  >;
 
   beforeAll(async () => {
     // The stack runs compiled code: bring dist/ up to date (incremental, quick when nothing changed).
@@ -28,13 +33,21 @@ describe('the local stack (npm start)', () => {
       STACK_UI_PORT: String(await freePort()),
       WPS_SIM_PORT: String(await freePort()),
       AUTHING_SIM_PORT: String(await freePort()),
+      STACK_CODEC_PORT: String(await freePort()),
     };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   function stackEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, ...ports, STACK_DATA_DIR: dataDir, ...extra };
-    for (const name of ['WPS_BASE_URL', 'AUTHING_BASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE']) {
+    for (const name of [
+      'WPS_BASE_URL',
+      'AUTHING_BASE_URL',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'PAYLOAD_CODEC_KEYS',
+      'PAYLOAD_CODEC_KEYS_FILE',
+    ]) {
       if (!(name in extra)) delete env[name];
     }
     return env;
@@ -70,8 +83,12 @@ describe('the local stack (npm start)', () => {
     expect(stdout).toContain('request sample-0001: completed (6 leavers, 0 failed)');
     expect(stdout).toMatch(/E1003 +wps-1003 +already +au-1003 +done/);
     expect(stdout).toMatch(/E1006 +wps-9999 +not_found +au-1006 +done/);
+    expect(stdout).toContain(`codec server     http://127.0.0.1:${ports.STACK_CODEC_PORT}`);
+    expect(stdout).toContain(`export PAYLOAD_CODEC_KEYS_FILE=${path.join(dataDir, 'payload-codec-keys')}`);
     expect(stdout).toContain('stopped every process it started');
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+    // The development key is the operator's only: readable by its owner alone.
+    expect(fs.statSync(path.join(dataDir, 'payload-codec-keys')).mode & 0o077).toBe(0);
     await expectAllPortsFree();
   });
 
@@ -114,6 +131,20 @@ describe('the local stack (npm start)', () => {
     );
     expect(stdout).toContain(`request ${requestId}: completed (1 leavers, 0 failed)`);
     expect(await portIsFree(Number(ports.STACK_TEMPORAL_PORT))).toBe(true);
+
+    // What the server stored is ciphertext: the leaver's ids appear nowhere in the history's bytes.
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS });
+    try {
+      const history = await new Client({ connection }).workflow
+        .getHandle(`offboarding-${requestId}`)
+        .fetchHistory();
+      const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+      expect(bytes.includes('binary/encrypted')).toBe(true);
+      expect(bytes.includes('wps-1001')).toBe(false);
+      expect(bytes.includes('au-1001')).toBe(false);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('serves until Ctrl-C, then stops every process it started', async () => {
@@ -121,6 +152,18 @@ describe('the local stack (npm start)', () => {
     await stack.waitForOutput(/serving; press Ctrl-C to stop everything/);
     const ui = await fetch(`http://127.0.0.1:${ports.STACK_UI_PORT}/`);
     expect(ui.status).toBe(200);
+    // The Web UI is pointed at the codec server, which admits the UI's origin and no other.
+    const settings = await fetch(`http://127.0.0.1:${ports.STACK_UI_PORT}/api/v1/settings`);
+    expect(JSON.stringify(await settings.json())).toContain(`http://127.0.0.1:${ports.STACK_CODEC_PORT}`);
+    const preflight = (origin: string): Promise<Response> =>
+      fetch(`http://127.0.0.1:${ports.STACK_CODEC_PORT}/decode`, {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+      });
+    expect(
+      (await preflight(`http://localhost:${ports.STACK_UI_PORT}`)).headers.get('access-control-allow-origin'),
+    ).toBe(`http://localhost:${ports.STACK_UI_PORT}`);
+    expect((await preflight('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
     stack.child.kill('SIGINT');
     const finished = await stack.finished(60_000);
     expectExit(finished, 0);
