@@ -1,30 +1,121 @@
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
+import { NativeConnection, Runtime, type TelemetryOptions } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../codec/data-converter';
+import { CodecConfigError } from '../codec/env';
 import { ConfigError, loadWorkerConfig } from './config';
+import { createLogger } from './logging';
+import {
+  activityMetricsInterceptor,
+  createOffboardingMetrics,
+  METRIC_NAMES,
+  VENDOR_CALL_DURATION_BUCKETS,
+  vendorMetricsHook,
+} from './metrics';
+import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config';
 import { temporalConnectConfig } from './temporal';
-import { createOffboardingWorker } from './worker';
+import { createOffboardingWorker, type OffboardingWorkerOptions } from './worker';
 
-/** The worker process: fails fast on configuration, stops gracefully on SIGINT/SIGTERM. */
-async function main(): Promise<void> {
+/**
+ * The worker process: fails fast on configuration, logs one JSON object a line (or text on a
+ * terminal), serves Prometheus metrics when METRICS_BIND_ADDRESS is set, and stops gracefully on
+ * SIGINT/SIGTERM: polling stops and in-flight activities finish (after the shutdown grace time of
+ * worker/worker.ts the SDK signals cancellation, which our activities let a batch in progress run to
+ * its end through). If the process is killed first, Temporal hands the attempts to another worker
+ * after their heartbeat timeout. docs/operations.md, "Graceful shutdown".
+ */
+
+const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+function telemetryOptions(observability: ObservabilityConfig): TelemetryOptions {
+  // Core's INFO lines are start-up chatter; at INFO only its warnings are worth a line.
+  const coreLevel = observability.logLevel === 'INFO' ? 'WARN' : observability.logLevel;
+  return {
+    // Core's own lines go through our logger too, so that every line of the process is one format.
+    logging: { filter: { core: coreLevel, other: 'ERROR' }, forward: {} },
+    ...(observability.metricsBindAddress !== undefined
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: observability.metricsBindAddress,
+              histogramBucketOverrides: {
+                [METRIC_NAMES.vendorCallDuration]: VENDOR_CALL_DURATION_BUCKETS,
+              },
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+async function runWorker(observability: ObservabilityConfig, logger: Logger): Promise<void> {
   const config = loadWorkerConfig();
   const temporal = temporalConnectConfig();
-  // The SDK's runtime handles SIGINT/SIGTERM: the worker stops polling and drains in-flight tasks.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  // Undefined when no codec keys are configured (PAYLOAD_CODEC_REQUIRED=true makes that an error).
+  const dataConverter = dataConverterFromEnv();
+  Runtime.install({
+    logger,
+    shutdownSignals: SHUTDOWN_SIGNALS,
+    telemetryOptions: telemetryOptions(observability),
+  });
+  const metrics = createOffboardingMetrics(Runtime.instance().metricMeter);
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.once(signal, () => {
+      logger.info('worker: stopping; in-flight activities finish first', { signal });
+    });
+  }
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
-    const worker = await createOffboardingWorker({ connection, namespace: temporal.namespace, config });
-    console.log(
-      `worker: polling task queues "${config.taskQueue}" (workflows), "${config.taskQueue}-wps" and "${config.taskQueue}-authing" (activities) on ${temporal.address} (namespace ${temporal.namespace}); ` +
-        `WPS ${config.wps.baseUrl}, Authing ${config.authing.baseUrl}`,
-    );
+    // The data converter and the interceptor go to all three Workers (worker/worker.ts), the vendor
+    // metrics hook to both vendor clients.
+    const options: OffboardingWorkerOptions = {
+      connection,
+      namespace: temporal.namespace,
+      config,
+      vendorMetrics: vendorMetricsHook(metrics),
+      workerOptions: {
+        interceptors: { activity: [activityMetricsInterceptor(metrics)] },
+        ...(dataConverter ? { dataConverter } : {}),
+      },
+    };
+    const worker = await createOffboardingWorker(options);
+    logger.info('worker: started', {
+      taskQueues: [config.taskQueue, `${config.taskQueue}-wps`, `${config.taskQueue}-authing`],
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      wpsBaseUrl: config.wps.baseUrl,
+      authingBaseUrl: config.authing.baseUrl,
+      payloadEncryption: dataConverter !== undefined,
+      metrics: observability.metricsBindAddress ?? 'off',
+    });
     await worker.run();
-    console.log('worker: stopped');
+    logger.info('worker: stopped');
   } finally {
     await connection.close();
   }
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(`worker: configuration error: ${err.message}`);
-  else console.error('worker: failed:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+function logFailure(logger: Logger, err: unknown): void {
+  if (err instanceof ConfigError || err instanceof CodecConfigError) {
+    // These messages name the variable and never a secret's value.
+    logger.error(`worker: configuration error: ${err.message}`);
+  } else {
+    logger.error(`worker: failed: ${err instanceof Error ? err.message : String(err)}`, { error: err });
+  }
+}
+
+function main(): void {
+  // Until LOG_LEVEL and LOG_FORMAT are read, a bad one is reported in the default format.
+  let logger = createLogger({ level: 'INFO', format: process.stdout.isTTY ? 'text' : 'json' });
+  runWorkerProcess().catch((err: unknown) => {
+    logFailure(logger, err);
+    process.exit(1);
+  });
+
+  async function runWorkerProcess(): Promise<void> {
+    const observability = loadObservabilityConfig();
+    logger = createLogger({ level: observability.logLevel, format: observability.logFormat });
+    await runWorker(observability, logger);
+  }
+}
+
+main();

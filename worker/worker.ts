@@ -1,19 +1,33 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { AuthingClient } from '../activities/authing/client';
+import type { VendorMetrics } from '../activities/vendor/metrics';
 import { WpsClient } from '../activities/wps/client';
 import { vendorTaskQueue } from '../workflows/task-queues';
 import type { WorkerConfig } from './config';
 
-/** Builds the vendor clients from configuration: the only place credentials meet the code that uses them. */
-export function createVendorClients(config: WorkerConfig): { wps: WpsClient; authing: AuthingClient } {
+/**
+ * Builds the vendor clients from configuration: the only place credentials meet the code that uses
+ * them. With `metrics`, both clients report call durations and token fetches (worker/metrics.ts).
+ */
+export function createVendorClients(
+  config: WorkerConfig,
+  metrics?: VendorMetrics,
+): { wps: WpsClient; authing: AuthingClient } {
+  const hook = metrics ? { metrics } : {};
   return {
-    wps: new WpsClient({ baseUrl: config.wps.baseUrl, appId: config.wps.appId, appKey: config.wps.appKey }),
+    wps: new WpsClient({
+      baseUrl: config.wps.baseUrl,
+      appId: config.wps.appId,
+      appKey: config.wps.appKey,
+      ...hook,
+    }),
     authing: new AuthingClient({
       baseUrl: config.authing.baseUrl,
       userPoolId: config.authing.userPoolId,
       accessKeyId: config.authing.accessKeyId,
       accessKeySecret: config.authing.accessKeySecret,
+      ...hook,
     }),
   };
 }
@@ -24,8 +38,13 @@ export interface OffboardingWorkerOptions {
   config: WorkerConfig;
   /** A prebuilt bundle (production, tests) instead of bundling workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Extra options for every Worker (e.g. a data converter). */
+  /**
+   * Extra options for every one of the three Workers: the data converter (payload encryption) must
+   * reach all of them, since each encodes and decodes its own tasks' payloads.
+   */
   workerOptions?: Partial<Pick<WorkerOptions, 'dataConverter' | 'interceptors' | 'identity'>>;
+  /** The vendor clients' metrics hook (worker/metrics.ts `vendorMetricsHook`); none: no vendor metrics. */
+  vendorMetrics?: VendorMetrics;
 }
 
 /**
@@ -47,7 +66,10 @@ export class OffboardingWorkers {
     }
   }
 
-  /** Stops polling; in-flight activities get the grace time to finish, then are handed back. */
+  /**
+   * Stops polling and lets in-flight tasks finish. After SHUTDOWN_GRACE the SDK signals cancellation
+   * to activities still running; ours do not abandon a batch halfway, so they finish and report.
+   */
   shutdown(): void {
     for (const worker of this.workers) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -55,7 +77,7 @@ export class OffboardingWorkers {
   }
 }
 
-// In-flight activities get this long to finish on SIGINT/SIGTERM before they are handed back.
+// In-flight activities get this long on SIGINT/SIGTERM before the SDK signals them cancellation.
 const SHUTDOWN_GRACE = '20 seconds';
 
 export async function createOffboardingWorker(
@@ -63,7 +85,7 @@ export async function createOffboardingWorker(
 ): Promise<OffboardingWorkers> {
   const { config } = options;
   const common = { connection: options.connection, namespace: options.namespace, ...options.workerOptions };
-  const activities = createActivities(createVendorClients(config));
+  const activities = createActivities(createVendorClients(config, options.vendorMetrics));
   const workflows = await Worker.create({
     ...common,
     taskQueue: config.taskQueue,

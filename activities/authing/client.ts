@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
 import { createHttpClient, headerValue, send } from '../vendor/http';
+import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
 import {
@@ -22,6 +23,8 @@ export interface AuthingClientOptions {
   accessKeySecret: SecretSource;
   /** Per-request timeout. Default 15 seconds. */
   timeoutMs?: number;
+  /** Call durations and token fetches, for the worker's metrics. */
+  metrics?: VendorMetrics;
 }
 
 export const AUTHING_USER_STATUSES = [
@@ -57,7 +60,10 @@ export class AuthingClient {
 
   constructor(private readonly options: AuthingClientOptions) {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
-    this.tokens = new TokenCache({ fetchToken: () => this.fetchToken() });
+    this.tokens = new TokenCache({
+      fetchToken: () => this.fetchToken(),
+      onFetch: () => options.metrics?.tokenFetched('authing'),
+    });
   }
 
   /**
@@ -139,10 +145,14 @@ export class AuthingClient {
     const revealed = secret.reveal();
     this.secrets.add(revealed);
     const payload = JSON.stringify({ accessKeyId: this.options.accessKeyId, accessKeySecret: revealed });
-    const response = await send<unknown>('authing', operation, () =>
-      this.http.post('/api/v3/get-management-token', payload, {
-        headers: { 'Content-Type': 'application/json' },
-      }),
+    const response = await send<unknown>(
+      'authing',
+      operation,
+      () =>
+        this.http.post('/api/v3/get-management-token', payload, {
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      this.options.metrics,
     );
     const answer = answerOf(response);
     const data = answer.body.data as { access_token?: unknown; expires_in?: unknown } | undefined;
@@ -170,8 +180,11 @@ export class AuthingClient {
   ): Promise<AuthingAnswer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
-      const response = await send<unknown>('authing', operation, () =>
-        request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
+      const response = await send<unknown>(
+        'authing',
+        operation,
+        () => request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
+        this.options.metrics,
       );
       const answer = answerOf(response);
       if (isOk(answer)) return answer;

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { VendorError, type VendorName } from './errors';
+import { observeSafely, type VendorMetrics } from './metrics';
 
 export interface HttpClientOptions {
   baseUrl: string;
@@ -33,15 +34,26 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
 /**
  * Sends a request and turns a network-level failure into a transient `VendorError`. The HTTP
  * library's own error is not kept as the cause: it holds the request's headers, tokens included.
+ * With `metrics`, the exchange's duration is reported whether or not it was answered.
  */
 export async function send<T>(
   vendor: VendorName,
   operation: string,
   request: () => Promise<AxiosResponse<T>>,
+  metrics?: VendorMetrics,
 ): Promise<AxiosResponse<T>> {
+  const started = process.hrtime.bigint();
+  const ended = (): void => {
+    if (!metrics) return;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    observeSafely(() => metrics.callEnded({ vendor, operation, seconds }));
+  };
   try {
-    return await request();
+    const response = await request();
+    ended();
+    return response;
   } catch (err) {
+    ended();
     const code = axios.isAxiosError(err) ? (err.code ?? 'ERR_NETWORK') : 'ERR_UNKNOWN';
     const reason = err instanceof Error ? err.message : String(err);
     return Promise.reject(

@@ -1,3 +1,5 @@
+import { observeSafely } from './metrics';
+
 /**
  * A per-process cache for one vendor access token. Concurrent callers share one in-flight fetch, the
  * token is renewed `refreshMarginMs` before it expires, and a token the vendor rejected is dropped.
@@ -15,6 +17,8 @@ export interface TokenCacheOptions {
   refreshMarginMs?: number;
   /** Clock, for tests. Default `Date.now`. */
   now?: () => number;
+  /** Called before each fetch of a new token (metrics); an error it throws is ignored. */
+  onFetch?: () => void;
 }
 
 export class TokenCache {
@@ -23,6 +27,7 @@ export class TokenCache {
   private readonly fetchToken: () => Promise<IssuedToken>;
   private readonly refreshMarginMs: number | undefined;
   private readonly now: () => number;
+  private readonly onFetch: (() => void) | undefined;
   /** How many tokens were fetched; for metrics and tests. */
   fetches = 0;
 
@@ -30,6 +35,7 @@ export class TokenCache {
     this.fetchToken = options.fetchToken;
     this.refreshMarginMs = options.refreshMarginMs;
     this.now = options.now ?? Date.now;
+    this.onFetch = options.onFetch;
   }
 
   async get(): Promise<string> {
@@ -47,6 +53,8 @@ export class TokenCache {
 
   private async fetch(): Promise<string> {
     this.fetches += 1;
+    const onFetch = this.onFetch;
+    if (onFetch) observeSafely(onFetch);
     const issued = await this.fetchToken();
     const lifetimeMs = Math.max(0, issued.expiresInSeconds * 1000);
     const margin = this.refreshMarginMs ?? Math.min(5 * 60_000, lifetimeMs / 5);

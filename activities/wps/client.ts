@@ -1,6 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient, send } from '../vendor/http';
 import { VendorError } from '../vendor/errors';
+import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
 import {
@@ -27,6 +28,8 @@ export interface WpsClientOptions {
    * (the simulator's 400001002). The real vendor's code is not published.
    */
   signatureRejectedCodes?: Iterable<number>;
+  /** Call durations and token fetches, for the worker's metrics. */
+  metrics?: VendorMetrics;
 }
 
 export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
@@ -56,7 +59,10 @@ export class WpsClient {
     ]);
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
-    this.tokens = new TokenCache({ fetchToken: () => this.fetchToken() });
+    this.tokens = new TokenCache({
+      fetchToken: () => this.fetchToken(),
+      onFetch: () => options.metrics?.tokenFetched('wps'),
+    });
   }
 
   /** Disables up to 50 users. Resolves with the vendor's request id, if it sent one. */
@@ -99,10 +105,14 @@ export class WpsClient {
       client_id: this.options.appId,
       client_secret: appKey.reveal(),
     }).toString();
-    const response = await send<Record<string, unknown>>('wps', 'oauth2/token', () =>
-      this.http.post('/oauth2/token', form, {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      }),
+    const response = await send<Record<string, unknown>>(
+      'wps',
+      'oauth2/token',
+      () =>
+        this.http.post('/oauth2/token', form, {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        }),
+      this.options.metrics,
     );
     const body = response.data ?? {};
     if (response.status === 200 && typeof body.access_token === 'string') {
@@ -138,15 +148,19 @@ export class WpsClient {
         appId: this.options.appId,
         appKey: appKey.reveal(),
       });
-      const response = await send<WpsEnvelope>('wps', operation, () =>
-        this.http.post(path, bytes, {
-          headers: {
-            'Content-Type': CONTENT_TYPE,
-            'X-Kso-Date': date,
-            'X-Kso-Authorization': authorization,
-            Authorization: `Bearer ${token}`,
-          },
-        }),
+      const response = await send<WpsEnvelope>(
+        'wps',
+        operation,
+        () =>
+          this.http.post(path, bytes, {
+            headers: {
+              'Content-Type': CONTENT_TYPE,
+              'X-Kso-Date': date,
+              'X-Kso-Authorization': authorization,
+              Authorization: `Bearer ${token}`,
+            },
+          }),
+        this.options.metrics,
       );
       const body: WpsEnvelope = envelopeOf(response.data);
       const vendorRequestId = wpsRequestId(response.headers);
