@@ -1,5 +1,6 @@
-import type { CompleteResult } from '../workflows/result';
-import type { SystemOutcome } from '../workflows/outcome';
+import type { LeaverOutcome, SystemOutcome } from '../workflows/outcome';
+import type { CompleteResult, OffboardingResult } from '../workflows/result';
+import { toCsv } from './csv';
 
 /** Human-readable renderings of a run's result, for the CLI and the local stack. */
 
@@ -8,7 +9,43 @@ function cell(outcome: SystemOutcome): string {
   return `failed (${outcome.code ?? '?'}${outcome.vendorRequestId ? `, request ${outcome.vendorRequestId}` : ''})`;
 }
 
+/** One line: `request X: completed (6 leavers, 0 failed)`. */
+export function formatHeadline(result: OffboardingResult): string {
+  const extra = [
+    result.cancelReason !== undefined ? `cancelled: ${result.cancelReason}` : undefined,
+    result.approvedBy !== undefined ? `approved by ${result.approvedBy}` : undefined,
+  ].filter((s) => s !== undefined);
+  return (
+    `request ${result.requestId}: ${result.status} (${result.leavers} leavers, ${result.failedLeavers} failed)` +
+    (extra.length > 0 ? `; ${extra.join('; ')}` : '')
+  );
+}
+
+/** `totals:` and a line per system with its non-zero counts. */
+export function formatTotals(result: OffboardingResult): string {
+  const totals = (['wps', 'authing'] as const).map((system) => {
+    const counts = Object.entries(result.totals[system])
+      .filter(([, n]) => n > 0)
+      .map(([status, n]) => `${status} ${n}`)
+      .join(', ');
+    return `  ${system === 'wps' ? 'WPS 365' : 'Authing'}: ${counts || 'nothing'}`;
+  });
+  return ['totals:', ...totals].join('\n');
+}
+
+/** The headline and the totals, without a line per leaver (a run can have 100,000 of them). */
+export function formatSummary(result: OffboardingResult): string {
+  return `${formatHeadline(result)}\n${formatTotals(result)}`;
+}
+
+/**
+ * The headline, a table with a row per leaver, and the totals. A result without its outcomes (a
+ * large run keeps them in its chunk runs; `resultOf` joins them) shows the totals only.
+ */
 export function formatResult(result: CompleteResult): string {
+  if (!result.outcomes) {
+    return `${formatSummary(result)}\n(per-leaver outcomes: offboard result ${result.requestId})`;
+  }
   const rows = result.outcomes.map((o) => [
     o.employeeId ?? '-',
     o.wpsUserId ?? '-',
@@ -23,18 +60,39 @@ export function formatResult(result: CompleteResult): string {
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  const totals = (['wps', 'authing'] as const).map((system) => {
-    const counts = Object.entries(result.totals[system])
-      .filter(([, n]) => n > 0)
-      .map(([status, n]) => `${status} ${n}`)
-      .join(', ');
-    return `  ${system === 'wps' ? 'WPS 365' : 'Authing'}: ${counts || 'nothing'}`;
-  });
-  return [
-    `request ${result.requestId}: ${result.status} (${result.outcomes.length} leavers, ${result.failedLeavers} failed)`,
-    line(header),
-    ...rows.map(line),
-    'totals:',
-    ...totals,
-  ].join('\n');
+  return [formatHeadline(result), line(header), ...rows.map(line), formatTotals(result)].join('\n');
+}
+
+export const RESULT_CSV_COLUMNS = [
+  'employeeId',
+  'wpsUserId',
+  'wpsOutcome',
+  'wpsCode',
+  'wpsMessage',
+  'wpsVendorRequestId',
+  'authingUserId',
+  'authingOutcome',
+  'authingCode',
+  'authingMessage',
+  'authingVendorRequestId',
+] as const;
+
+/** Every leaver's outcome as CSV, one line each, for a spreadsheet or an HR system's import. */
+export function resultCsv(outcomes: readonly LeaverOutcome[]): string {
+  const system = (o: SystemOutcome): string[] => [
+    o.status,
+    o.code ?? '',
+    o.message ?? '',
+    o.vendorRequestId ?? '',
+  ];
+  return toCsv([
+    RESULT_CSV_COLUMNS,
+    ...outcomes.map((o) => [
+      o.employeeId ?? '',
+      o.wpsUserId ?? '',
+      ...system(o.wps),
+      o.authingUserId ?? '',
+      ...system(o.authing),
+    ]),
+  ]);
 }

@@ -1,0 +1,22 @@
+/**
+ * The CLI's exit codes, documented in docs/cli.md. Scripts branch on them, so they never change
+ * meaning; a new case gets a new number.
+ */
+export const EXIT = {
+  /** Done; for a finished run: no leaver failed and it was not cancelled. */
+  ok: 0,
+  /** The run finished with failed leavers, was cancelled, or failed as a whole. */
+  runNotClean: 1,
+  /** A usage error or invalid input (flags, the request file, an id type): nothing was sent. */
+  usage: 2,
+  /** No offboarding run for the requestId. */
+  notFound: 3,
+  /** The Temporal server cannot be reached, or did not answer in time. */
+  unreachable: 4,
+  /** Refused: the requestId names another request, or the run refused the operation in its state. */
+  refused: 5,
+  /** A bug or an error nobody anticipated; the message says what happened. */
+  internal: 70,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,0 +1,71 @@
+import type { Progress } from '../../workflows/messages';
+import type { OutcomeCounts, System } from '../../workflows/outcome';
+
+/** Renderings of a run's `progress` query: one line for `watch`, a block for `status`. Pure. */
+
+const SYSTEM_NAMES: Record<System, string> = { wps: 'WPS 365', authing: 'Authing' };
+
+export function formatCounts(counts: OutcomeCounts): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${status} ${n}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing yet';
+}
+
+export function progressBar(done: number, total: number, width = 24): string {
+  const share = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`;
+}
+
+/** What the run is waiting for, when it waits. */
+function waitingFor(p: Progress): string | undefined {
+  switch (p.phase) {
+    case 'validating':
+      return 'validating the request';
+    case 'receiving':
+      return `receiving leavers: ${p.leaversReceived} of ${p.leavers}`;
+    case 'scheduled':
+      return `scheduled for ${p.nextWakeUp ?? p.effectiveAt ?? '?'}`;
+    case 'awaiting_approval':
+      return (
+        `waiting for approval (${p.leavers} leavers, threshold ${p.approval.threshold}): ` +
+        `offboard approve ${p.requestId} --by NAME`
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** One line: the phase, a bar over batches, and the counts per system. */
+export function progressLine(p: Progress): string {
+  const waiting = waitingFor(p);
+  if (waiting) return `${p.phase}: ${waiting}`;
+  const counts = (['wps', 'authing'] as const).map((s) => `${SYSTEM_NAMES[s]}: ${formatCounts(p.counts[s])}`);
+  return (
+    `${p.phase} ${progressBar(p.batchesDone, p.batchesTotal)} ${p.batchesDone}/${p.batchesTotal} batches, ` +
+    `${p.leavers} leavers | ${counts.join(' | ')}`
+  );
+}
+
+/** Several lines, for `status`. */
+export function progressBlock(p: Progress): string[] {
+  const lines = [
+    `  phase      ${p.phase}${p.cancelReason !== undefined ? ` (cancel requested: ${p.cancelReason})` : ''}`,
+    `  leavers    ${p.leavers}${p.leaversReceived < p.leavers ? ` (${p.leaversReceived} received so far)` : ''}`,
+    `  batches    ${p.batchesDone} of ${p.batchesTotal} done`,
+    `  WPS 365    ${formatCounts(p.counts.wps)}`,
+    `  Authing    ${formatCounts(p.counts.authing)}`,
+  ];
+  if (p.effectiveAt !== undefined) lines.push(`  effective  ${p.effectiveAt}`);
+  if (p.approval.required) {
+    lines.push(
+      p.approval.approvedBy !== undefined
+        ? `  approval   given by ${p.approval.approvedBy}${p.approval.approvedAt ? ` at ${p.approval.approvedAt}` : ''}`
+        : `  approval   required (${p.leavers} leavers > threshold ${p.approval.threshold}); not given yet`,
+    );
+  }
+  const waiting = waitingFor(p);
+  if (waiting) lines.push(`  waiting    ${waiting}`);
+  return lines;
+}

@@ -1,0 +1,65 @@
+import { MAX_CONCURRENCY, type RunOptions } from '../workflows/options';
+import { MAX_IDS_PER_CALL } from '../workflows/request';
+
+/**
+ * How a run is carried out, from the starter's flags with environment defaults. The request's JSON
+ * never sets these (workflows/options.ts says why). A bad value is refused naming where it came
+ * from, before anything starts.
+ */
+
+export class RunOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunOptionError';
+  }
+}
+
+export interface RunOptionInputs {
+  batchSize?: string;
+  concurrency?: string;
+  approvalThreshold?: string;
+}
+
+interface Setting {
+  key: keyof RunOptionInputs;
+  flag: string;
+  env: string;
+  min: number;
+  max: number;
+}
+
+const SETTINGS: Setting[] = [
+  { key: 'batchSize', flag: '--batch-size', env: 'OFFBOARDING_BATCH_SIZE', min: 1, max: MAX_IDS_PER_CALL },
+  { key: 'concurrency', flag: '--concurrency', env: 'OFFBOARDING_CONCURRENCY', min: 1, max: MAX_CONCURRENCY },
+  {
+    key: 'approvalThreshold',
+    flag: '--approval-threshold',
+    env: 'OFFBOARDING_APPROVAL_THRESHOLD',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  },
+];
+
+/** Flags win over the environment; neither set leaves the workflow's default. */
+export function runOptionsFrom(inputs: RunOptionInputs, env: Record<string, string | undefined>): RunOptions {
+  const options: RunOptions = {};
+  for (const setting of SETTINGS) {
+    const fromFlag = inputs[setting.key];
+    const raw = fromFlag ?? (env[setting.env] === '' ? undefined : env[setting.env]);
+    if (raw === undefined) continue;
+    const source = fromFlag !== undefined ? setting.flag : setting.env;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < setting.min || value > setting.max) {
+      const range =
+        setting.max === Number.MAX_SAFE_INTEGER
+          ? `${setting.min} or more`
+          : `${setting.min} to ${setting.max}`;
+      throw new RunOptionError(`${source} must be a whole number, ${range}; got "${raw}"`);
+    }
+    options[setting.key] = value;
+  }
+  return options;
+}
+
+/** The environment variables read, for help texts. */
+export const RUN_OPTION_ENV = SETTINGS.map((s) => `${s.flag} (default $${s.env})`);

@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import { CodecConfigError } from '../codec/env';
+import { connectClient } from './connection';
+import { EVENTS_PATH, HEALTH_PATH, createWebhookServer } from './webhook';
+import { loadWebhookConfig, WebhookConfigError } from './webhook-config';
+
+/**
+ * The HR webhook process (docs/webhook.md): reads its settings (failing fast, naming the variable),
+ * connects to Temporal (failing fast when it cannot), serves until SIGINT/SIGTERM, then stops
+ * accepting, lets requests in flight finish, and closes the connection.
+ */
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadWebhookConfig();
+  } catch (err) {
+    if (err instanceof WebhookConfigError) {
+      console.error(`hr-webhook: configuration error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  let temporal;
+  try {
+    temporal = await connectClient();
+  } catch (err) {
+    if (err instanceof CodecConfigError) {
+      console.error(`hr-webhook: configuration error: ${err.message}`);
+      return 2;
+    }
+    console.error(`hr-webhook: ${err instanceof Error ? err.message : String(err)}`);
+    return 4;
+  }
+  const server = createWebhookServer({
+    secret: config.secret,
+    client: temporal.client,
+    taskQueue: config.taskQueue,
+    namespace: temporal.namespace,
+    uiBaseUrl: config.uiBaseUrl,
+    runOptions: config.runOptions,
+    maxBodyBytes: config.maxBodyBytes,
+    toleranceSeconds: config.toleranceSeconds,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await temporal.client.connection.close();
+    throw err;
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  console.log(
+    `hr-webhook: listening on http://${host}:${port} (POST ${EVENTS_PATH}, GET ${HEALTH_PATH}); ` +
+      `Temporal ${temporal.address}, namespace ${temporal.namespace}, task queue "${config.taskQueue}"; ` +
+      `body limit ${config.maxBodyBytes} bytes, timestamp tolerance ${config.toleranceSeconds} s`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      console.log(`hr-webhook: ${signal}: stopping (requests in flight finish first)`);
+      server.close(() => resolve());
+      // Idle keep-alive connections would hold close() open.
+      server.closeIdleConnections();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await temporal.client.connection.close();
+  console.log('hr-webhook: stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`hr-webhook: failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,98 @@
+import { createHmac } from 'node:crypto';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { Secret } from '../../activities/vendor/secret';
+import { createWebhookServer } from '../../client/webhook';
+import { freePort } from '../../scripts/lib/ports';
+
+/**
+ * The webhook server in process, with a Temporal server that is not there: what it answers when
+ * Temporal is down, and its injected clock and secret provider. (Everything else, against a real
+ * server: test/e2e/webhook.test.ts.)
+ */
+describe('webhook server without Temporal', () => {
+  let server: http.Server;
+  let base: string;
+  let connection: Connection;
+  let clockMs = Date.parse('2026-11-30T10:00:00Z');
+  let secret = 'first-secret-0123456789';
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    // No gRPC retry interceptor: each call fails at once instead of after the SDK's ~20 s of retries.
+    connection = Connection.lazy({
+      address: `127.0.0.1:${await freePort()}`,
+      connectTimeout: 500,
+      interceptors: [],
+    });
+    server = createWebhookServer({
+      secret: () => new Secret(secret),
+      client: new Client({ connection }),
+      taskQueue: 'offboarding',
+      namespace: 'default',
+      now: () => clockMs,
+      temporalTimeoutMs: 1_000,
+      log: (line) => lines.push(line),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await connection.close().catch(() => undefined);
+  });
+
+  function send(body: string, timestamp: number, key = secret): Promise<Response> {
+    const ts = String(Math.floor(timestamp / 1000));
+    return fetch(`${base}/hr/offboarding-events`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-HR-Event-Id': 'evt-1',
+        'X-HR-Timestamp': ts,
+        'X-HR-Signature': `v1=${createHmac('sha256', key).update(`${ts}.${body}`).digest('hex')}`,
+      },
+      body,
+    });
+  }
+  const body = JSON.stringify({ leavers: [{ wpsUserId: 'wps-1' }] });
+
+  it('reports itself unhealthy', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unavailable', temporal: 'unreachable' });
+  }, 30_000);
+
+  it('answers a valid event 503 with Retry-After, so that HR retries it', async () => {
+    const res = await send(body, clockMs);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({
+      error: 'unavailable',
+      message: 'the Temporal server did not answer; retry later',
+    });
+  }, 60_000);
+
+  it('judges freshness by its own clock', async () => {
+    clockMs += 301_000;
+    const res = await send(body, clockMs - 301_000);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^X-HR-Timestamp is 301 s old/);
+  });
+
+  it('asks its secret provider on every request (a rotated secret applies at once)', async () => {
+    const old = secret;
+    secret = 'second-secret-0123456789';
+    expect((await send(body, clockMs, old)).status).toBe(401);
+    // Validation comes after the signature: a 400 here proves the new secret was accepted.
+    expect((await send('{"leavers": []}', clockMs)).status).toBe(400);
+  });
+
+  it('logs neither secret', () => {
+    expect(lines.join('\n')).not.toMatch(/first-secret|second-secret/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^hr-webhook: GET \/healthz 503 temporal unreachable/),
+    );
+  });
+});
