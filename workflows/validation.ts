@@ -49,9 +49,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describeLeaver(index: number, leaver: Record<string, unknown>): string {
-  const employee = typeof leaver.employeeId === 'string' ? ` (employee ${leaver.employeeId})` : '';
+// An employeeId names its leaver in messages only when it is itself valid: an invalid one may be
+// megabytes long or hold characters that rewrite a terminal line (NUL, RTL overrides).
+function describeLeaver(index: number, leaver: Record<string, unknown>, limits: ValidationLimits): string {
+  const valid = checkId(leaver.employeeId, limits) === undefined;
+  const employee = valid ? ` (employee ${leaver.employeeId as string})` : '';
   return `leavers[${index}]${employee}`;
+}
+
+/** Text from the input as a message shows it (an unknown key): at most 64 characters, invisible ones escaped. */
+export function shownKey(key: string): string {
+  const cut = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+  return cut.replace(
+    /[\s\p{Cc}\p{Cf}\p{Cs}]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function checkId(value: unknown, limits: ValidationLimits): string | undefined {
@@ -61,6 +73,8 @@ function checkId(value: unknown, limits: ValidationLimits): string | undefined {
   if (/\s/u.test(value)) return 'must not contain whitespace';
   // Control and invisible format characters make ids that look equal but are not.
   if (/[\p{Cc}\p{Cf}]/u.test(value)) return 'must not contain control or invisible characters';
+  // Half of a UTF-16 pair (a JSON "\ud800" escape): no real id has one, and it prints as U+FFFD.
+  if (/\p{Cs}/u.test(value)) return 'must not contain a lone surrogate (broken Unicode)';
   return undefined;
 }
 
@@ -92,10 +106,10 @@ function checkLeavers(
       add(`leavers[${index}]`, 'must be an object');
       return;
     }
-    const who = describeLeaver(index, raw);
+    const who = describeLeaver(index, raw, limits);
     for (const key of Object.keys(raw)) {
       if (key !== 'employeeId' && key !== 'wpsUserId' && key !== 'authingUserId')
-        add(`${who}.${key}`, 'is not a known field');
+        add(`${who}.${shownKey(key)}`, 'is not a known field');
     }
     if (raw.wpsUserId === undefined && raw.authingUserId === undefined) {
       add(who, 'needs at least one of wpsUserId, authingUserId');
@@ -208,7 +222,7 @@ export function validateRequest(
   }
   const known = new Set(['requestId', 'effectiveAt', 'authingUserIdType', 'leavers']);
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) add(key, 'is not a known field');
+    if (!known.has(key)) add(shownKey(key), 'is not a known field');
   }
 
   const { requestId, effectiveAt, authingUserIdType, leavers } = input;
