@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -27,7 +28,7 @@ import {
 } from './messages';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options';
 import { emptyCounts, type OutcomeCounts, type System } from './outcome';
-import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, splitLeavers } from './plan';
+import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, planChunks, splitLeavers } from './plan';
 import { MAX_IDS_PER_CALL, type Leaver, type OffboardingRequest } from './request';
 import type { ChunkSummary, OffboardingResult } from './result';
 import { FAILED_COUNT, PHASE, REQUEST_ID } from './search-attributes';
@@ -48,6 +49,8 @@ export type { FinalStatus } from './messages';
 
 /** A large request's parts must all arrive within this time of the start, or nothing is done. */
 const SUBMISSION_WINDOW_MS = 60 * 60_000;
+/** Large runs cut into even chunks, a multiple of the lanes (runs recorded before keep the greedy cut). */
+const EVEN_CHUNKS_PATCH = 'even-chunks';
 
 function invalid(message: string, issues: ValidationIssue[] = []): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'InvalidRequest', ...issues);
@@ -217,7 +220,11 @@ export async function offboarding(
     }
 
     // The plan is known once every leaver is in: progress shows it while the run waits.
-    const chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
+    let chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
+    // Runs recorded before even chunks keep the greedy cut they started with.
+    if (chunks.length > 1 && patched(EVEN_CHUNKS_PATCH)) {
+      chunks = planChunks(leavers, settings.batchSize, settings.concurrency);
+    }
     batchesTotal = chunks.reduce((n, chunk) => n + Math.ceil(chunk.length / settings.batchSize), 0);
 
     // A durable timer, exact to the second; a cancel or a reschedule wakes it at once.

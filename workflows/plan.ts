@@ -99,3 +99,44 @@ export function splitLeavers<T extends Leaver>(
   if (current.length > 0) parts.push(current);
   return parts;
 }
+
+/**
+ * The chunks of a large run, for chunks that run `lanes` at a time with one lane each: cut on batch
+ * boundaries (so the batches are those of an unchunked plan), as even as possible, and as many as a
+ * multiple of `lanes`, so that the chunks of each wave finish together instead of leaving lanes idle
+ * while the last few run alone. Each chunk stays within `maxLeavers` and `maxBytes`; when no even
+ * cut fits (very long ids), the greedy `splitLeavers` cut is used.
+ */
+export function planChunks<T extends Leaver>(
+  leavers: readonly T[],
+  batchSize: number,
+  lanes: number,
+  maxLeavers: number = CHUNK_MAX_LEAVERS,
+  maxBytes: number = PART_MAX_BYTES,
+): T[][] {
+  const greedy = splitLeavers(leavers, maxLeavers, maxBytes);
+  if (greedy.length <= 1) return greedy;
+  const batches = Math.ceil(leavers.length / batchSize);
+  const step = Math.max(1, Math.floor(lanes));
+  for (let count = Math.ceil(greedy.length / step) * step; count <= batches; count += step) {
+    const chunks = evenChunks(leavers, batchSize, batches, count);
+    const fits = chunks.every(
+      (chunk) => chunk.length <= maxLeavers && chunk.reduce((n, l) => n + leaverBytes(l), 2) <= maxBytes,
+    );
+    if (fits) return chunks;
+  }
+  return greedy;
+}
+
+/** `count` consecutive slices of whole batches whose batch counts differ by at most one. */
+function evenChunks<T>(leavers: readonly T[], batchSize: number, batches: number, count: number): T[][] {
+  const chunks: T[][] = [];
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const size = Math.floor(batches / count) + (i < batches % count ? 1 : 0);
+    const end = Math.min(leavers.length, start + size * batchSize);
+    chunks.push(leavers.slice(start, end));
+    start = end;
+  }
+  return chunks;
+}

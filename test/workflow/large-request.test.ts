@@ -47,10 +47,12 @@ describe('a large request: parts and chunk runs', () => {
     const summary = await run.handle.result();
     expect(summary.status).toBe('completed');
     expect(summary.outcomes).toBeUndefined();
+    // Even chunks on batch boundaries, as many as a multiple of the 4 default lanes.
     expect(summary.chunks?.map((c) => [c.workflowId, c.first, c.leavers])).toEqual([
-      [`${workflowIdFor(requestId)}-chunk-1`, 0, CHUNK_MAX_LEAVERS],
-      [`${workflowIdFor(requestId)}-chunk-2`, CHUNK_MAX_LEAVERS, CHUNK_MAX_LEAVERS],
-      [`${workflowIdFor(requestId)}-chunk-3`, 2 * CHUNK_MAX_LEAVERS, 100],
+      [`${workflowIdFor(requestId)}-chunk-1`, 0, 550],
+      [`${workflowIdFor(requestId)}-chunk-2`, 550, 550],
+      [`${workflowIdFor(requestId)}-chunk-3`, 1100, 500],
+      [`${workflowIdFor(requestId)}-chunk-4`, 1600, 500],
     ]);
     expect(summary.totals.wps).toMatchObject({ done: size, failed: 0 });
     expect(summary.totals.authing).toMatchObject({ done: size, failed: 0 });
