@@ -1,0 +1,110 @@
+import { figure, type Figure } from '../figures';
+import { historyStats, type HistoryStats } from '../history';
+import { benchRequest } from '../leavers';
+import { outcomesOf, runRequest } from '../run';
+import type { SimStats } from '../sim-protocol';
+import { checkOutcomes, type OutcomeCheck } from '../outcome-check';
+import type { Faults, ScenarioContext } from './types';
+
+/**
+ * One measured run, shared by the scenarios: a fresh directory and faults in the simulators, a fresh
+ * worker, the request through Temporal; then the simulators' counters, the histories, every leaver's
+ * outcome against the directories, and the worker's peak memory.
+ */
+
+export interface MeasureSpec {
+  /** Names the run's worker log and request id. */
+  name: string;
+  leavers: number;
+  concurrency: number;
+  faults: Faults;
+  /** The worker's per-vendor activities per second; unset: no limit. */
+  activitiesPerSecond?: number;
+}
+
+export interface Measurement {
+  wallMs: number;
+  leavers: number;
+  concurrency: number;
+  status: string;
+  sims: SimStats;
+  history: HistoryStats;
+  check: OutcomeCheck;
+  peakRssBytes: number | undefined;
+}
+
+export async function measure(context: ScenarioContext, spec: MeasureSpec): Promise<Measurement> {
+  const { stack, say } = context;
+  const sims = stack.sims;
+  const client = stack.client;
+  if (!sims || !client) throw new Error('the bench stack is not started');
+  await sims.reset(spec.leavers, spec.faults);
+  const worker = await stack.startWorker(spec.name, {
+    // The product's default (20) unless the run asks for more lanes than that.
+    maxConcurrentActivities: Math.max(20, spec.concurrency),
+    ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
+  });
+  try {
+    const request = benchRequest(`bench-${context.tag}-${spec.name}`, spec.leavers);
+    say(`${spec.name}: ${spec.leavers.toLocaleString('en-US')} leavers, concurrency ${spec.concurrency}`);
+    const run = await runRequest(client, request, {
+      taskQueue: worker.taskQueue,
+      concurrency: spec.concurrency,
+      timeoutMs: context.options.runTimeoutMs,
+      onProgress: (line) => say(`${spec.name}: ${line}`),
+    });
+    say(`${spec.name}: ${run.result.status} in ${(run.wallMs / 1000).toFixed(2)} s`);
+    const simStats = await sims.stats();
+    const history = await historyStats(client, run.workflowIds);
+    const check = await checkOutcomes(sims, await outcomesOf(client, run));
+    const peakRssBytes = await stack.stopWorker();
+    return {
+      wallMs: run.wallMs,
+      leavers: spec.leavers,
+      concurrency: spec.concurrency,
+      status: run.result.status,
+      sims: simStats,
+      history,
+      check,
+      peakRssBytes,
+    };
+  } finally {
+    await stack.stopWorker();
+  }
+}
+
+/** Every vendor call the simulators recorded (API calls, and Authing's token calls). */
+export function totalCalls(stats: SimStats): number {
+  return stats.wps.calls + stats.authing.calls;
+}
+
+/** Where the time went (info only): the figures that explain a measured ÷ ideal above 1. */
+export function timingFigures(prefix: string, label: string, m: Measurement, latencyMs: number): Figure[] {
+  const t = m.history.timings;
+  return [
+    figure(
+      `${prefix}meanActivityRunMs`,
+      `mean activity run${label} (3 calls: ideal ${3 * latencyMs} ms)`,
+      t.meanActivityRunMs,
+      'ms',
+    ),
+    figure(
+      `${prefix}meanActivityQueueMs`,
+      `mean activity wait, scheduled to started${label}`,
+      t.meanActivityQueueMs,
+      'ms',
+    ),
+    figure(
+      `${prefix}meanWorkflowTaskMs`,
+      `mean workflow task, scheduled to completed${label}`,
+      t.meanWorkflowTaskMs,
+      'ms',
+    ),
+    figure(
+      `${prefix}activitiesInFlight`,
+      `mean activities running at once${label} (at most ${m.concurrency})`,
+      (t.activities * t.meanActivityRunMs) / m.wallMs,
+      'number',
+    ),
+  ];
+}

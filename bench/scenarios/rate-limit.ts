@@ -1,0 +1,97 @@
+import { CHUNK_MAX_LEAVERS } from '../../workflows/plan';
+import { MAX_IDS_PER_CALL } from '../../workflows/request';
+import { figure } from '../figures';
+import type { VendorStats } from '../sim-protocol';
+import { measure, timingFigures, totalCalls } from './measure';
+import type { Scenario, ScenarioContext, ScenarioResult } from './types';
+
+/**
+ * 2. Rate limit: each simulator allows R calls per second and answers 429 above it. The worker's
+ * per-vendor task-queue limit (WPS_ACTIVITIES_PER_SECOND, AUTHING_ACTIVITIES_PER_SECOND) is set to
+ * R ÷ 3, since an activity makes three calls (read, action, read-back; a token fetch is rare). The
+ * run gets enough lanes (at least 16) for the limit, not the concurrency, to be what binds; and
+ * enough leavers that every lane is used (a request over 1,000 leavers runs as chunk runs of one
+ * lane each, at most `concurrency` at a time) and the calls last at least 10 s at R, whatever the
+ * scale.
+ */
+
+export const RATE_LIMIT_LEAVERS = 20_000;
+const CALLS_PER_ACTIVITY = 3;
+const MIN_CONCURRENCY = 16;
+const MIN_SECONDS = 10;
+
+/** Accepted calls per second over the vendor's busy window (first to last accepted call). */
+export function achievedPerSecond(stats: VendorStats): number | undefined {
+  if (stats.firstAcceptedAt === undefined || stats.lastAcceptedAt === undefined || stats.accepted < 2) {
+    return undefined;
+  }
+  const seconds = (stats.lastAcceptedAt - stats.firstAcceptedAt) / 1000;
+  return seconds > 0 ? (stats.accepted - 1) / seconds : undefined;
+}
+
+export const rateLimit: Scenario = {
+  name: 'rate-limit',
+  title: '2. Rate limit',
+  async run(context: ScenarioContext): Promise<ScenarioResult> {
+    const { options } = context;
+    const r = options.rateLimit;
+    const concurrency = Math.max(options.concurrency, MIN_CONCURRENCY);
+    // A rate is only meaningful over a while (MIN_SECONDS of calls at R), with every lane in use.
+    const floor = Math.max(
+      Math.ceil((MIN_SECONDS * r) / CALLS_PER_ACTIVITY) * MAX_IDS_PER_CALL,
+      concurrency * CHUNK_MAX_LEAVERS,
+    );
+    const leavers = Math.max(floor, Math.round(RATE_LIMIT_LEAVERS * options.scale));
+    const activitiesPerSecond = r / CALLS_PER_ACTIVITY;
+    const faults = { latencyMs: options.latencyMs, rateLimitPerSecond: r };
+    const m = await measure(context, {
+      name: 'rate-limit',
+      leavers,
+      concurrency,
+      faults,
+      activitiesPerSecond,
+    });
+
+    const wps = achievedPerSecond(m.sims.wps);
+    const authing = achievedPerSecond(m.sims.authing);
+    const lower = wps === undefined || authing === undefined ? undefined : Math.min(wps, authing);
+    const throttled = m.sims.wps.throttled + m.sims.authing.throttled;
+    return {
+      name: this.name,
+      title: this.title,
+      settings: { leavers, concurrency, rateLimitPerSecond: r, activitiesPerSecond, faults },
+      figures: [
+        figure('wallMs', 'wall time', m.wallMs, 'ms'),
+        figure('wpsPerSecond', 'WPS 365 accepted calls per second', wps, 'per-second'),
+        figure('authingPerSecond', 'Authing accepted calls per second', authing, 'per-second'),
+        figure(
+          'achievedOverLimit',
+          `achieved ÷ R (R = ${r}/s, the slower vendor)`,
+          lower === undefined ? undefined : lower / r,
+          'ratio',
+          {
+            op: '>=',
+            value: 0.9,
+          },
+        ),
+        figure(
+          'peakPerSecond',
+          'busiest one-second window (either vendor)',
+          Math.max(m.sims.wps.peakAcceptedPerSecond, m.sims.authing.peakAcceptedPerSecond),
+          'count',
+        ),
+        figure('throttled', '429s received', throttled, 'count'),
+        figure('throttledShare', '429s ÷ calls', throttled / totalCalls(m.sims), 'share', {
+          op: '<=',
+          value: 0.01,
+        }),
+        ...timingFigures('', '', m, options.latencyMs),
+        figure('correct', 'leavers with a correct outcome', m.check.correct / m.check.leavers, 'share', {
+          op: '>=',
+          value: 1,
+        }),
+      ],
+      details: { run: m },
+    };
+  },
+};

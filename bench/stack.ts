@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { freePort, startDevServer, type DevServer } from '../scripts/lib/dev-server';
+import { tail } from '../scripts/lib/processes';
+import { ensureTemporalCli } from '../scripts/lib/temporal-cli';
+import { SimProcess } from './sim-process';
+import { startWorker, type WorkerProcess, type WorkerSettings } from './worker-process';
+
+/**
+ * The bench's own stack, separate from any `npm start` stack: a Temporal dev server on a fresh
+ * SQLite file in a temporary directory and free ports (never 7233/8233), the simulator host, and a
+ * worker per scenario. `close()` stops everything it started, whatever state it is in.
+ */
+export class BenchStack {
+  readonly dir: string;
+  devServer: DevServer | undefined;
+  sims: SimProcess | undefined;
+  client: Client | undefined;
+  private connection: Connection | undefined;
+  private worker: WorkerProcess | undefined;
+  private workerCount = 0;
+  private closed = false;
+
+  /** True once `close()` has begun: errors from calls still in flight are expected then. */
+  get closing(): boolean {
+    return this.closed;
+  }
+  readonly credentials = {
+    WPS_APP_ID: 'AK-BENCH-SIMULATOR',
+    WPS_APP_KEY: randomBytes(24).toString('hex'),
+    AUTHING_USERPOOL_ID: 'bench-simulator-pool',
+    AUTHING_ACCESS_KEY_ID: 'bench-simulator-pool',
+    AUTHING_ACCESS_KEY_SECRET: randomBytes(24).toString('hex'),
+  };
+
+  constructor(readonly projectRoot: string) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offboarding-bench-'));
+  }
+
+  /** Starts the dev server and the simulators; say() reports each step. */
+  async start(say: (line: string) => void): Promise<void> {
+    const binary = ensureTemporalCli();
+    say(`starting a Temporal dev server (${binary}), state in ${path.join(this.dir, 'temporal.db')}`);
+    this.devServer = await startDevServer({
+      binary,
+      port: 0,
+      headless: true,
+      dbFile: path.join(this.dir, 'temporal.db'),
+      logFile: path.join(this.dir, 'temporal.log'),
+      readyTimeoutMs: 120_000,
+    });
+    this.connection = await Connection.connect({ address: this.devServer.address });
+    this.client = new Client({ connection: this.connection, namespace: 'default' });
+
+    const wpsPort = await freePort();
+    let authingPort = await freePort();
+    while (authingPort === wpsPort) authingPort = await freePort();
+    say(`starting the simulators on 127.0.0.1:${wpsPort} (WPS 365) and :${authingPort} (Authing)`);
+    this.sims = await SimProcess.start(
+      {
+        PATH: process.env.PATH ?? '',
+        WPS_SIM_PORT: String(wpsPort),
+        AUTHING_SIM_PORT: String(authingPort),
+        ...this.credentials,
+      },
+      path.join(this.dir, 'simulators.log'),
+    );
+    say(`Temporal at ${this.devServer.address}; logs in ${this.dir}`);
+  }
+
+  /** A fresh worker (stopping the previous one) on its own task queue, configured for one scenario. */
+  async startWorker(name: string, settings: Omit<WorkerSettings, 'taskQueue'>): Promise<WorkerProcess> {
+    await this.stopWorker();
+    if (!this.devServer || !this.sims) throw new Error('the bench stack is not started');
+    this.workerCount += 1;
+    const taskQueue = `bench-${this.workerCount}-${name}`;
+    this.worker = await startWorker({
+      projectRoot: this.projectRoot,
+      logFile: path.join(this.dir, `worker-${this.workerCount}-${name}.log`),
+      temporalAddress: this.devServer.address,
+      wpsUrl: this.sims.wpsUrl,
+      authingUrl: this.sims.authingUrl,
+      credentials: this.credentials,
+      settings: { ...settings, taskQueue },
+    });
+    return this.worker;
+  }
+
+  /** Stops the current worker; returns its peak RSS in bytes, if known. */
+  async stopWorker(): Promise<number | undefined> {
+    const worker = this.worker;
+    this.worker = undefined;
+    return worker ? worker.stop() : undefined;
+  }
+
+  /** The end of each log, for a failure report. */
+  logTails(): string {
+    const files = fs.existsSync(this.dir) ? fs.readdirSync(this.dir).filter((f) => f.endsWith('.log')) : [];
+    return files.map((f) => `--- ${f}\n${tail(path.join(this.dir, f), 10)}`).join('\n');
+  }
+
+  /** Stops every process it started (worker, simulators, dev server); removes the directory unless `keep`. */
+  async close(keep: boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopWorker().catch(() => undefined);
+    await this.sims?.stop().catch(() => undefined);
+    await this.devServer?.stop().catch(() => undefined);
+    // Last: calls still in flight (a result's long poll) then fail on the stopped server, not on a closed channel.
+    await this.connection?.close().catch(() => undefined);
+    if (!keep) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
