@@ -1,17 +1,47 @@
-import { CodecConfigError } from './env';
-import { generateKeyLine } from './keys';
+import { CodecConfigError, secretSetting, type Env } from './env';
+import { defaultKeyId, generateKeyLine, KEYS_VARIABLE } from './keys';
 
 /**
  * Prints a new payload encryption key as one PAYLOAD_CODEC_KEYS entry:
  *
- *   node dist/codec/generate-key.js            # k2026-11:<base64 of 32 random bytes>
- *   node dist/codec/generate-key.js k2027-01   # with a chosen key id
+ *   node dist/codec/generate-key.js                # k2026-11:<base64 of 32 random bytes>
+ *   node dist/codec/generate-key.js k202611301015  # with a chosen key id
  *
  * The key goes to stdout only, so that it can be piped straight into a secret store.
+ *
+ * When PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE is set (as in every container of the compose
+ * deployment), an id already listed there is refused (exit 2): appended, it would make every process
+ * refuse to start ("listed twice"). The default id, the month, is the one deploy/prepare.sh gives the
+ * first key, so a rotation in the month of the deployment needs an explicit id.
  */
-export function main(argv: readonly string[] = process.argv.slice(2)): number {
+
+/** The key ids of a `keyId:base64key` list, read leniently: only ids are taken, never key material. */
+function listedKeyIds(list: string): Set<string> {
+  return new Set(
+    list
+      .split(/[\s,]+/)
+      .map((entry) => entry.slice(0, Math.max(0, entry.indexOf(':'))))
+      .filter((id) => id !== ''),
+  );
+}
+
+/** The line for a new key; refuses an id already in the configured keys. */
+export function newKeyLine(keyId: string | undefined, env: Env = process.env): string {
+  const id = keyId ?? defaultKeyId();
+  const list = secretSetting(env, KEYS_VARIABLE);
+  if (list !== undefined && listedKeyIds(list).has(id)) {
+    const source = env[KEYS_VARIABLE]?.trim() ? KEYS_VARIABLE : `${KEYS_VARIABLE}_FILE`;
+    throw new CodecConfigError(
+      `key id "${id}" is already in ${source}; a second entry with it would stop every process ` +
+        `("listed twice"). Give another id, e.g. k$(date -u +%Y%m%d%H%M)`,
+    );
+  }
+  return generateKeyLine(id);
+}
+
+export function main(argv: readonly string[] = process.argv.slice(2), env: Env = process.env): number {
   try {
-    process.stdout.write(`${generateKeyLine(argv[0])}\n`);
+    process.stdout.write(`${newKeyLine(argv[0], env)}\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof CodecConfigError)) throw err;

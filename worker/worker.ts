@@ -4,6 +4,7 @@ import { AuthingClient } from '../activities/authing/client';
 import type { VendorMetrics } from '../activities/vendor/metrics';
 import { WpsClient } from '../activities/wps/client';
 import { vendorTaskQueue } from '../workflows/task-queues';
+import { activityLogAttributesInterceptor } from './activity-log-attributes';
 import type { WorkerConfig } from './config';
 
 /**
@@ -94,10 +95,17 @@ export async function createOffboardingWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: SHUTDOWN_GRACE,
   });
+  // Both vendor Workers put each attempt's batch on its log lines (worker/activity-log-attributes.ts),
+  // first, so that lines written by the caller's interceptors (metrics) carry it too.
+  const vendorInterceptors: WorkerOptions['interceptors'] = {
+    ...common.interceptors,
+    activity: [activityLogAttributesInterceptor, ...(common.interceptors?.activity ?? [])],
+  };
   const vendorWorker = (system: 'wps' | 'authing', names: Array<keyof Activities>): Promise<Worker> => {
     const perSecond = config.activitiesPerSecond[system];
     return Worker.create({
       ...common,
+      interceptors: vendorInterceptors,
       taskQueue: vendorTaskQueue(config.taskQueue, system),
       activities: Object.fromEntries(names.map((name) => [name, activities[name]])),
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,

@@ -150,13 +150,92 @@ describe('key generation', () => {
     const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(generateKeyMain(['kx'])).toBe(0);
+      expect(generateKeyMain(['kx'], {})).toBe(0);
       expect(String(out.mock.calls[0]?.[0])).toMatch(/^kx:[A-Za-z0-9+/]{43}=\n$/);
-      expect(generateKeyMain(['no spaces'])).toBe(2);
+      expect(generateKeyMain(['no spaces'], {})).toBe(2);
       expect(String(err.mock.calls[0]?.[0])).toMatch(/^generate-key: key id must match/);
     } finally {
       out.mockRestore();
       err.mockRestore();
     }
+  });
+});
+
+describe('key generation next to configured keys (a rotation)', () => {
+  const k1 = keyEntry('k1');
+  const month = keyEntry('k2026-11');
+
+  /** generate-key as a command: its exit code and what it wrote to stdout and stderr. */
+  function runGenerateKey(argv: string[], env: Record<string, string>) {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = generateKeyMain(argv, env);
+      return {
+        code,
+        stdout: out.mock.calls.map((c) => String(c[0])).join(''),
+        stderr: err.mock.calls.map((c) => String(c[0])).join(''),
+      };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  function withKeyFile<T>(content: string, fn: (file: string) => T): T {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codec-generate-'));
+    try {
+      const file = path.join(dir, 'payload-codec-keys');
+      fs.writeFileSync(file, content);
+      return fn(file);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('refuses (exit 2) an id already in PAYLOAD_CODEC_KEYS, printing no key', () => {
+    const result = runGenerateKey(['k2026-11'], { PAYLOAD_CODEC_KEYS: `${k1.entry},${month.entry}` });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^generate-key: key id "k2026-11" is already in PAYLOAD_CODEC_KEYS; .*listed twice.*another id/,
+    );
+    for (const secret of [k1.base64, month.base64]) expect(result.stderr).not.toContain(secret);
+  });
+
+  it('refuses the default id, the month, when the key file already has it (the first key of deploy/prepare.sh)', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-30T18:00:00Z') });
+    try {
+      withKeyFile(`${month.entry}\n`, (file) => {
+        const result = runGenerateKey([], { PAYLOAD_CODEC_KEYS_FILE: file });
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/key id "k2026-11" is already in PAYLOAD_CODEC_KEYS_FILE/);
+        expect(result.stderr).not.toContain(month.base64);
+      });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('prints a new id’s line, which appended to the file gives a keyring that loads', () => {
+    withKeyFile(`${month.entry}\n`, (file) => {
+      const result = runGenerateKey(['k202611301015'], { PAYLOAD_CODEC_KEYS_FILE: file });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^k202611301015:[A-Za-z0-9+/]{43}=\n$/);
+      fs.appendFileSync(file, result.stdout);
+      const keyring = keyringFromEnv({
+        PAYLOAD_CODEC_KEYS_FILE: file,
+        PAYLOAD_CODEC_KEY_ID: 'k202611301015',
+      });
+      expect(keyring?.keyIds).toEqual(['k2026-11', 'k202611301015']);
+    });
+  });
+
+  it('refuses (exit 2) when the configured key file cannot be read', () => {
+    const result = runGenerateKey(['k3'], { PAYLOAD_CODEC_KEYS_FILE: '/nonexistent/payload-codec-keys' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^generate-key: PAYLOAD_CODEC_KEYS_FILE names a file that cannot be read/);
   });
 });

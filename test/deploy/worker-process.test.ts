@@ -260,6 +260,13 @@ describe('the worker process (node dist/worker/main.js)', () => {
       );
       expect(stopping).toBeGreaterThanOrEqual(0);
       expect(completed).toBeGreaterThan(stopping);
+      // The SDK's own line of the attempt carries its batch, as the activity's own lines do.
+      expect(lines[completed]).toMatchObject({
+        requestId: req.requestId,
+        batch: 1,
+        batches: 1,
+        users: 3,
+      });
       expect(lines[lines.length - 1]?.message).toBe('worker: stopped');
       expectNoSecrets(finished.stdout + finished.stderr);
 

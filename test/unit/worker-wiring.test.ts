@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { VendorMetrics } from '../../activities/vendor/metrics';
 import { dataConverterFromEnv } from '../../codec/data-converter';
+import { activityLogAttributesInterceptor } from '../../worker/activity-log-attributes';
 import { loadWorkerConfig } from '../../worker/config';
 import { createOffboardingWorker, createVendorClients } from '../../worker/worker';
 
@@ -62,13 +63,34 @@ describe('worker wiring', () => {
     expect(created.map((o) => o.taskQueue)).toEqual(['wiring', 'wiring-wps', 'wiring-authing']);
     for (const options of created) {
       expect(options.dataConverter).toBe(dataConverter);
-      expect(options.interceptors).toBe(interceptors);
       expect(options.namespace).toBe('default');
+    }
+    expect(created[0]?.interceptors).toBe(interceptors);
+    // The vendor Workers: the log attributes interceptor first, then every one given, in order.
+    for (const options of created.slice(1)) {
+      expect(options.interceptors?.activity).toEqual([
+        activityLogAttributesInterceptor,
+        ...interceptors.activity,
+      ]);
+      expect(options.interceptors?.activity?.[1]).toBe(interceptors.activity[0]);
     }
     // Each vendor's activities on its own queue, the workflows on the base one.
     expect(created[0]?.workflowBundle).toEqual({ code: '' });
     expect(Object.keys(created[1]?.activities ?? {})).toEqual(['disableWpsUsers']);
     expect(Object.keys(created[2]?.activities ?? {})).toEqual(['resignAuthingUsers']);
+  });
+
+  it('puts the log attributes interceptor on both vendor Workers even when none is given', async () => {
+    await createOffboardingWorker({
+      connection: {} as NativeConnection,
+      namespace: 'default',
+      config,
+      workflowBundle: { code: '' },
+    });
+    expect(created[0]?.interceptors).toBeUndefined();
+    for (const options of created.slice(1)) {
+      expect(options.interceptors).toEqual({ activity: [activityLogAttributesInterceptor] });
+    }
   });
 
   it('gives every Worker a shutdown grace time for in-flight activities', async () => {
