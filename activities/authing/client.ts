@@ -1,5 +1,12 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
+import {
+  resolveCallRetryPolicy,
+  withCallRetry,
+  type CallKind,
+  type CallRetryOptions,
+  type CallRetryPolicy,
+} from '../vendor/call-retry';
 import { createHttpClient, headerValue, send } from '../vendor/http';
 import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
@@ -25,6 +32,8 @@ export interface AuthingClientOptions {
   timeoutMs?: number;
   /** Call durations and token fetches, for the worker's metrics. */
   metrics?: VendorMetrics;
+  /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
+  callRetry?: CallRetryOptions;
 }
 
 export const AUTHING_USER_STATUSES = [
@@ -42,11 +51,15 @@ export const AUTHING_MAX_IDS_PER_CALL = 50;
 /** How many issued tokens are remembered to be cut out of error messages. */
 const REMEMBERED_TOKENS = 8;
 
+const TOKEN_OPERATION = 'get-management-token';
+
 /**
  * An Authing management-API (v3) client: management token, batch resign and read-back.
  *
  * - The token is cached per process and shared by concurrent callers (`TokenCache`); a 401 in the
  *   HTTP status or the body drops it, fetches a new one and retries the call once.
+ * - Transient failures are retried inside the client (activities/vendor/call-retry.ts): reads and
+ *   the token fetch on any of them, the resign only when the vendor provably did nothing.
  * - Every call sends `authorization: Bearer <token>` and `x-authing-userpool-id`.
  * - Every failure is a `VendorError` of the closed set (see `./errors`), whose message and details
  *   never hold the access key secret or a token.
@@ -57,9 +70,11 @@ export class AuthingClient {
   /** Strings that must never appear in an error: the secrets once resolved, and recent tokens. */
   private readonly secrets = new Set<string>();
   private recentTokens: string[] = [];
+  private readonly retry: CallRetryPolicy;
 
   constructor(private readonly options: AuthingClientOptions) {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+    this.retry = resolveCallRetryPolicy(options.callRetry);
     this.tokens = new TokenCache({
       fetchToken: () => this.fetchToken(),
       onFetch: () => options.metrics?.tokenFetched('authing'),
@@ -70,6 +85,12 @@ export class AuthingClient {
    * Resigns 1 to 50 users. IRREVERSIBLE. Success only when the HTTP status is 2xx, the body's
    * `statusCode` is 200 and `data.success` is true; anything else throws. Authing gives no per-user
    * result: verify with `readUsers` (not possible for `custom_field`, see there).
+   *
+   * Retried inside the client only on a 429 (HTTP or body `statusCode`) or a connection never made,
+   * never on a 5xx, a failure inside an HTTP 200 body or a timeout: specs/authing.md does not say
+   * the call is idempotent (§2: whether resigning a resigned user is an error is unknown, and the
+   * simulator can `fail` it), and it is irreversible. After such a failure the vendor may have
+   * resigned the users; the activity retry re-reads first and sends only those still not resigned.
    */
   async resignUsers(
     userIds: readonly string[],
@@ -78,7 +99,7 @@ export class AuthingClient {
     const operation = 'resign-user-batch';
     checkRequest(userIds, userIdType, operation);
     const payload = JSON.stringify({ userIds: [...userIds], userIdType });
-    const answer = await this.call(operation, (headers) =>
+    const answer = await this.call(operation, 'action', (headers) =>
       this.http.post('/api/v3/resign-user-batch', payload, {
         headers: { ...headers, 'Content-Type': 'application/json' },
       }),
@@ -124,7 +145,7 @@ export class AuthingClient {
       );
     }
     const params = new URLSearchParams({ userIds: userIds.join(','), userIdType, withIdentities: 'true' });
-    const answer = await this.call(operation, (headers) =>
+    const answer = await this.call(operation, 'read', (headers) =>
       this.http.get(`/api/v3/get-user-batch?${params.toString()}`, { headers }),
     );
     if (!Array.isArray(answer.body.data)) {
@@ -140,11 +161,13 @@ export class AuthingClient {
   }
 
   private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
-    const operation = 'get-management-token';
+    const operation = TOKEN_OPERATION;
     const secret = await resolveSecret(this.options.accessKeySecret);
     const revealed = secret.reveal();
     this.secrets.add(revealed);
     const payload = JSON.stringify({ accessKeyId: this.options.accessKeyId, accessKeySecret: revealed });
+    // Not retried here: a transient failure is retried by the call that needed the token
+    // (`beforeSending` in call()), within that call's budget, so retries never nest.
     const response = await send<unknown>(
       'authing',
       operation,
@@ -174,26 +197,40 @@ export class AuthingClient {
     throw authingFailure(answer, this.context(operation, { tokenCall: true }));
   }
 
+  /**
+   * One management call: token, send, and on a 401 (HTTP or body) a new token and one more send
+   * (once per call, not per try). Transient failures are retried as `kind` allows.
+   */
   private async call(
     operation: string,
+    kind: CallKind,
     request: (headers: Record<string, string>) => Promise<AxiosResponse<unknown>>,
   ): Promise<AuthingAnswer> {
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.tokens.get();
-      const response = await send<unknown>(
-        'authing',
-        operation,
-        () => request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
-        this.options.metrics,
-      );
-      const answer = answerOf(response);
-      if (isOk(answer)) return answer;
-      if (isUnauthorized(answer) && attempt === 0) {
-        this.tokens.invalidate(token);
-        continue;
-      }
-      throw authingFailure(answer, this.context(operation, { afterRefresh: attempt > 0 }));
-    }
+    let tokenRenewed = false;
+    return withCallRetry(
+      { operation, kind, beforeSending: [TOKEN_OPERATION] },
+      async () => {
+        for (;;) {
+          const token = await this.tokens.get();
+          const response = await send<unknown>(
+            'authing',
+            operation,
+            () =>
+              request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
+            this.options.metrics,
+          );
+          const answer = answerOf(response);
+          if (isOk(answer)) return answer;
+          if (isUnauthorized(answer) && !tokenRenewed) {
+            tokenRenewed = true;
+            this.tokens.invalidate(token);
+            continue;
+          }
+          throw authingFailure(answer, this.context(operation, { afterRefresh: tokenRenewed }));
+        }
+      },
+      this.retry,
+    );
   }
 }
 

@@ -1,4 +1,11 @@
 import type { AxiosInstance } from 'axios';
+import {
+  resolveCallRetryPolicy,
+  withCallRetry,
+  type CallKind,
+  type CallRetryOptions,
+  type CallRetryPolicy,
+} from '../vendor/call-retry';
 import { createHttpClient, send } from '../vendor/http';
 import { VendorError } from '../vendor/errors';
 import type { VendorMetrics } from '../vendor/metrics';
@@ -30,6 +37,8 @@ export interface WpsClientOptions {
   signatureRejectedCodes?: Iterable<number>;
   /** Call durations and token fetches, for the worker's metrics. */
   metrics?: VendorMetrics;
+  /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
+  callRetry?: CallRetryOptions;
 }
 
 export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
@@ -38,6 +47,7 @@ export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
 export const WPS_MAX_IDS_PER_CALL = 50;
 
 const CONTENT_TYPE = 'application/json';
+const TOKEN_OPERATION = 'oauth2/token';
 
 interface WpsEnvelope {
   code?: unknown;
@@ -51,6 +61,7 @@ export class WpsClient {
   private readonly http: AxiosInstance;
   private readonly now: () => Date;
   private readonly signatureRejectedCodes: ReadonlySet<number>;
+  private readonly retry: CallRetryPolicy;
 
   constructor(private readonly options: WpsClientOptions) {
     this.signatureRejectedCodes = new Set([
@@ -59,19 +70,29 @@ export class WpsClient {
     ]);
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
+    this.retry = resolveCallRetryPolicy(options.callRetry);
     this.tokens = new TokenCache({
       fetchToken: () => this.fetchToken(),
       onFetch: () => options.metrics?.tokenFetched('wps'),
     });
   }
 
-  /** Disables up to 50 users. Resolves with the vendor's request id, if it sent one. */
+  /**
+   * Disables up to 50 users. Resolves with the vendor's request id, if it sent one.
+   *
+   * Retried inside the client only on a 429 or a connection never made, never on a 5xx or a timeout:
+   * specs/wps-365.md does not say batch_disable is idempotent (§3 lists "whether disabling an
+   * already-disabled user is an error" as unknown, and the simulator can `reject` it), so a blind
+   * resend after the vendor may have acted could turn a done batch into a refused one. The activity
+   * retry re-reads first and sends only the users still active.
+   */
   async disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }> {
     checkIds(userIds, 'batch_disable');
     const { vendorRequestId } = await this.signedPost(
       '/v7/users/batch_disable',
       { user_ids: userIds },
       'batch_disable',
+      'action',
     );
     return vendorRequestId === undefined ? {} : { vendorRequestId };
   }
@@ -83,6 +104,7 @@ export class WpsClient {
       '/v7/users/batch_read',
       { user_ids: userIds, status: ['active', 'notactive', 'disabled'] },
       'batch_read',
+      'read',
     );
     const items = (body.data as { items?: unknown } | undefined)?.items;
     if (!Array.isArray(items)) throw protocolError('batch_read', 'response has no data.items array');
@@ -105,9 +127,11 @@ export class WpsClient {
       client_id: this.options.appId,
       client_secret: appKey.reveal(),
     }).toString();
+    // Not retried here: a transient failure is retried by the call that needed the token
+    // (`beforeSending` in signedPost), within that call's budget, so retries never nest.
     const response = await send<Record<string, unknown>>(
       'wps',
-      'oauth2/token',
+      TOKEN_OPERATION,
       () =>
         this.http.post('/oauth2/token', form, {
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -119,64 +143,74 @@ export class WpsClient {
       const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
       return { value: body.access_token, expiresInSeconds: expiresIn };
     }
-    throw mapWpsFailure(response, 'oauth2/token', {
+    throw mapWpsFailure(response, TOKEN_OPERATION, {
       isTokenCall: true,
       signatureRejectedCodes: this.signatureRejectedCodes,
     });
   }
 
   /**
-   * Serialises the body once and signs those bytes; every attempt gets a fresh date and signature.
-   * A rejected token is dropped and the call retried once with a new one.
+   * Serialises the body once and signs those bytes; every try gets a fresh date and signature.
+   * A rejected token is dropped and the call sent again once with a new one (once per call, not per
+   * try). Transient failures are retried as `kind` allows (activities/vendor/call-retry.ts).
    */
   private async signedPost(
     path: string,
     payload: unknown,
     operation: string,
+    kind: CallKind,
   ): Promise<{ body: WpsEnvelope; vendorRequestId?: string }> {
     const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.tokens.get();
-      const appKey = await resolveSecret(this.options.appKey);
-      const date = kso1Date(this.now());
-      const authorization = kso1Authorization({
-        method: 'POST',
-        requestUri: path,
-        contentType: CONTENT_TYPE,
-        date,
-        body: bytes,
-        appId: this.options.appId,
-        appKey: appKey.reveal(),
-      });
-      const response = await send<WpsEnvelope>(
-        'wps',
-        operation,
-        () =>
-          this.http.post(path, bytes, {
-            headers: {
-              'Content-Type': CONTENT_TYPE,
-              'X-Kso-Date': date,
-              'X-Kso-Authorization': authorization,
-              Authorization: `Bearer ${token}`,
-            },
-          }),
-        this.options.metrics,
-      );
-      const body: WpsEnvelope = envelopeOf(response.data);
-      const vendorRequestId = wpsRequestId(response.headers);
-      if (response.status >= 200 && response.status < 300 && body.code === 0) {
-        return vendorRequestId === undefined ? { body } : { body, vendorRequestId };
-      }
-      if (
-        attempt === 0 &&
-        isTokenRejection(response.status, body.code) &&
-        !isSignatureRejection(response.status, body.code, body.msg, this.signatureRejectedCodes)
-      ) {
-        this.tokens.invalidate(token);
-        continue;
-      }
-      throw mapWpsFailure(response, operation, { signatureRejectedCodes: this.signatureRejectedCodes });
-    }
+    let tokenRenewed = false;
+    return withCallRetry(
+      { operation, kind, beforeSending: [TOKEN_OPERATION] },
+      async () => {
+        for (;;) {
+          const token = await this.tokens.get();
+          const appKey = await resolveSecret(this.options.appKey);
+          const date = kso1Date(this.now());
+          const authorization = kso1Authorization({
+            method: 'POST',
+            requestUri: path,
+            contentType: CONTENT_TYPE,
+            date,
+            body: bytes,
+            appId: this.options.appId,
+            appKey: appKey.reveal(),
+          });
+          const response = await send<WpsEnvelope>(
+            'wps',
+            operation,
+            () =>
+              this.http.post(path, bytes, {
+                headers: {
+                  'Content-Type': CONTENT_TYPE,
+                  'X-Kso-Date': date,
+                  'X-Kso-Authorization': authorization,
+                  Authorization: `Bearer ${token}`,
+                },
+              }),
+            this.options.metrics,
+          );
+          const body: WpsEnvelope = envelopeOf(response.data);
+          const vendorRequestId = wpsRequestId(response.headers);
+          if (response.status >= 200 && response.status < 300 && body.code === 0) {
+            return vendorRequestId === undefined ? { body } : { body, vendorRequestId };
+          }
+          if (
+            !tokenRenewed &&
+            isTokenRejection(response.status, body.code) &&
+            !isSignatureRejection(response.status, body.code, body.msg, this.signatureRejectedCodes)
+          ) {
+            tokenRenewed = true;
+            this.tokens.invalidate(token);
+            continue;
+          }
+          throw mapWpsFailure(response, operation, { signatureRejectedCodes: this.signatureRejectedCodes });
+        }
+      },
+      this.retry,
+    );
   }
 }
 

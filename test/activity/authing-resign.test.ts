@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createActivities, type AuthingBatchInput, type WpsDirectory } from '../../activities';
-import { AuthingClient } from '../../activities/authing/client';
+import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
 import { Secret } from '../../activities/vendor/secret';
 import type {
   AuthingIdBehaviour,
@@ -66,13 +66,16 @@ async function setup(options: Partial<AuthingSimulatorOptions> = {}): Promise<vo
   );
 }
 
-function authingClient(overrides: { secret?: string; timeoutMs?: number } = {}): AuthingClient {
+function authingClient(
+  overrides: { secret?: string; timeoutMs?: number; callRetry?: AuthingClientOptions['callRetry'] } = {},
+): AuthingClient {
   return new AuthingClient({
     baseUrl: sims.authingUrl,
     userPoolId: sims.credentials.userPoolId,
     accessKeyId: sims.credentials.accessKeyId,
     accessKeySecret: new Secret(overrides.secret ?? sims.credentials.accessKeySecret),
     ...(overrides.timeoutMs !== undefined ? { timeoutMs: overrides.timeoutMs } : {}),
+    ...(overrides.callRetry !== undefined ? { callRetry: overrides.callRetry } : {}),
   });
 }
 
@@ -235,7 +238,8 @@ describe('resignAuthingUsers against the Authing simulator', () => {
     '%s (fixed seed) ends with every user resigned exactly once and every outcome right',
     async (_w, faults, kind) => {
       await setup({ faults });
-      const authing = authingClient();
+      // The client's own retry would absorb a 429 storm; this checks what reaches Temporal's retry.
+      const authing = authingClient({ callRetry: { maxRetries: 0 } });
       const run = runner(authing);
       const retry = { maxAttempts: 80, maxIntervalMs: 20 };
       const first = await runLikeTemporalRetries(() => run(BATCH), retry);
