@@ -1,7 +1,9 @@
 /**
- * Where a JSON text first goes wrong, as a line and column. `JSON.parse` names no position in some
- * of its messages (and quotes the text around the error, which may hold people's ids), so when it
- * fails we scan the text ourselves for the first problem and describe that instead.
+ * Places in a JSON text, as lines and columns. `JSON.parse` names no position in some of its
+ * messages (and quotes the text around the error, which may hold people's ids), so when it fails we
+ * scan the text ourselves for the first problem and describe that instead. And when a parsed value
+ * is refused by validation, `locateJsonValues` scans the text again, recording where the values of
+ * the given JSON paths start, so that a problem can be shown at its line.
  */
 
 export interface JsonSyntaxProblem {
@@ -14,13 +16,66 @@ export interface JsonSyntaxProblem {
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; problem: JsonSyntaxProblem };
 
+/** A place in a text: 1-based line, and 1-based column in characters (UTF-16 units). */
+export interface JsonPosition {
+  line: number;
+  column: number;
+}
+
+/** A path into a JSON value: object keys and array indexes, from the root (`[]`). */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/** A path as text: `leavers[3].wpsUserId`; a key that is not a plain name is quoted, `["a b"]`. */
+export function jsonPathText(path: JsonPath): string {
+  return path.reduce<string>((text, segment) => text + segmentText(segment, text === ''), '');
+}
+
+function segmentText(segment: string | number, first: boolean): string {
+  if (typeof segment === 'number') return `[${segment}]`;
+  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return first ? segment : `.${segment}`;
+  return `[${JSON.stringify(segment)}]`;
+}
+
+function withoutBom(text: string): string {
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
 export function parseJson(text: string): JsonParse {
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const input = withoutBom(text);
   try {
     return { ok: true, value: JSON.parse(input) as unknown };
   } catch {
     return { ok: false, problem: locateJsonError(input) };
   }
+}
+
+/**
+ * Where the values at `paths` start in `text` (valid JSON; a byte order mark is skipped as
+ * `parseJson` skips it), by `jsonPathText` of each path. A path with no value in the text is
+ * absent from the map. Of a key given twice, the last counts, as for `JSON.parse`.
+ *
+ * One pass over the text; only the wanted paths are recorded, so that a 100,000-leaver file costs
+ * no more memory than the problems it has.
+ */
+export function locateJsonValues(text: string, paths: readonly JsonPath[]): Map<string, JsonPosition> {
+  const input = withoutBom(text);
+  const wanted = new Set(paths.map(jsonPathText));
+  // Only the prefixes of wanted paths are worth descending into with a path of their own.
+  const prefixes = new Set<string>();
+  for (const path of paths)
+    for (let n = 0; n <= path.length; n++) prefixes.add(jsonPathText(path.slice(0, n)));
+  const found = new Map<string, number>();
+  try {
+    scan(input, (path, index) => {
+      if (wanted.has(path)) found.set(path, index);
+      return prefixes.has(path);
+    });
+  } catch (err) {
+    // Not JSON after all: what was found before the error stands.
+    if (!(err instanceof Stop)) throw err;
+  }
+  const at = positionsIn(input);
+  return new Map([...found].map(([path, index]) => [path, at(index)]));
 }
 
 class Stop extends Error {
@@ -41,8 +96,19 @@ function shown(c: string | undefined): string {
   return `'${c}'`;
 }
 
-/** The first syntax error of `text`, which JSON.parse refused. */
-export function locateJsonError(text: string): JsonSyntaxProblem {
+/**
+ * Called with the path (as `jsonPathText`) and start of each value the scan reaches; returns whether
+ * to go into its members (false: the value is skipped over).
+ */
+type ValueVisitor = (path: string, index: number) => boolean;
+
+const MAX_DEPTH = 1000;
+
+/**
+ * Scans `text` as JSON to its end, throwing `Stop` at the first syntax error. With `visit` (for a
+ * text JSON.parse took), tells it where each value starts, and skips what it does not go into.
+ */
+function scan(text: string, visit?: ValueVisitor): void {
   let i = 0;
   const fail = (problem: string): never => {
     throw new Stop(i, problem);
@@ -88,11 +154,47 @@ export function locateJsonError(text: string): JsonSyntaxProblem {
     if (!match || match[0] === '-') fail(`expected a number, found ${shown(text[i])}`);
     i += (match as RegExpExecArray)[0].length;
   };
-  const value = (): void => {
-    space();
+  // Over a valid text (JSON.parse took it), a value nobody asked about is skipped without recursion.
+  const skip = (): void => {
     const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
+    if (c === '"') return string();
+    if (c !== '{' && c !== '[') {
+      // A number or a literal: up to what follows it.
+      while (i < text.length && !',}] \t\r\n'.includes(text[i] as string)) i += 1;
+      return;
+    }
+    i += 1;
+    for (let open = 1; open > 0; ) {
+      const d = text[i];
+      if (d === undefined) fail('the text ends inside a value');
+      if (d === '"') {
+        string();
+        continue;
+      }
+      if (d === '{' || d === '[') open += 1;
+      else if (d === '}' || d === ']') open -= 1;
+      i += 1;
+    }
+  };
+  let depth = 0;
+  const nested = (): void => {
+    depth += 1;
+    // Deeper than any request, and than the stack allows this recursion to go.
+    if (depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
+  };
+  // `path` is the value's path, or undefined when nobody asked for it (or for anything under it).
+  const value = (path: string | undefined): void => {
+    space();
+    if (visit !== undefined && path === undefined) return skip();
+    const c = text[i];
+    const track = path !== undefined && visit !== undefined && visit(path, i);
+    if (c === '{' || c === '[') {
+      nested();
+      if (c === '{') object(track ? path : undefined);
+      else array(track ? path : undefined);
+      depth -= 1;
+      return;
+    }
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');
@@ -100,7 +202,7 @@ export function locateJsonError(text: string): JsonSyntaxProblem {
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
     fail(`expected a value, found ${shown(c)}`);
   };
-  const object = (): void => {
+  const object = (path: string | undefined): void => {
     i += 1;
     space();
     if (text[i] === '}') {
@@ -110,11 +212,13 @@ export function locateJsonError(text: string): JsonSyntaxProblem {
     for (;;) {
       space();
       if (text[i] !== '"') fail(`expected a property name in double quotes, found ${shown(text[i])}`);
+      const keyStart = i;
       string();
+      const key = path === undefined ? undefined : (JSON.parse(text.slice(keyStart, i)) as string);
       space();
       if (text[i] !== ':') fail(`expected ':' after a property name, found ${shown(text[i])}`);
       i += 1;
-      value();
+      value(path === undefined || key === undefined ? undefined : path + segmentText(key, path === ''));
       space();
       if (text[i] === ',') {
         i += 1;
@@ -127,15 +231,15 @@ export function locateJsonError(text: string): JsonSyntaxProblem {
       fail(`expected ',' or '}' after a property value, found ${shown(text[i])}`);
     }
   };
-  const array = (): void => {
+  const array = (path: string | undefined): void => {
     i += 1;
     space();
     if (text[i] === ']') {
       i += 1;
       return;
     }
-    for (;;) {
-      value();
+    for (let index = 0; ; index++) {
+      value(path === undefined ? undefined : `${path}[${index}]`);
       space();
       if (text[i] === ',') {
         i += 1;
@@ -149,18 +253,42 @@ export function locateJsonError(text: string): JsonSyntaxProblem {
     }
   };
 
+  value('');
+  space();
+  if (i < text.length) fail(`unexpected ${shown(text[i])} after the JSON value`);
+}
+
+/** The first syntax error of `text`, which JSON.parse refused. */
+export function locateJsonError(text: string): JsonSyntaxProblem {
   let index = 0;
   let message = 'is not valid JSON';
   try {
-    value();
-    space();
-    if (i < text.length) fail(`unexpected ${shown(text[i])} after the JSON value`);
+    scan(text);
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
     index = err.index;
     message = err.problem;
   }
-  const before = text.slice(0, index);
-  const lines = before.split(/\r\n|\r|\n/);
+  const lines = text.slice(0, index).split(/\r\n|\r|\n/);
   return { line: lines.length, column: (lines[lines.length - 1] ?? '').length + 1, message };
+}
+
+/** A function from the index of a value in `text` to its line and column; lines end at \r\n, \r or \n. */
+function positionsIn(text: string): (index: number) => JsonPosition {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) starts.push(i + 1);
+  }
+  return (index) => {
+    // The last line start at or before `index`.
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if ((starts[mid] ?? 0) <= index) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: index - (starts[low] ?? 0) + 1 };
+  };
 }

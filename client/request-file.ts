@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { Leaver, OffboardingRequest, ValidRequest } from '../workflows/request';
 import { shownKey, validateRequest, type ValidationIssue } from '../workflows/validation';
 import { CsvSyntaxError, parseCsv } from './csv';
-import { parseJson } from './json-syntax';
+import { jsonPathText, locateJsonValues, parseJson, type JsonPath, type JsonPosition } from './json-syntax';
 
 /**
  * Reads an offboarding request from a JSON file (the request itself) or a CSV file (its leavers,
  * one per line, under an `employeeId,wpsUserId,authingUserId` header in any order; the request's
  * own fields come from the caller, e.g. CLI flags). Every problem is reported at once, by place:
- * a CSV problem names its line and column, a JSON problem its line and column or its field.
+ * a CSV problem names its line and column, a JSON problem its line and column, and its field.
  */
 
 export type RequestFileFormat = 'json' | 'csv';
@@ -31,9 +31,21 @@ const FLAG_LABELS: FieldLabels = {
 };
 
 export interface FileProblem {
-  /** Where: `line 4, column wpsUserId`, `leavers[3].wpsUserId`, `--request-id`, `file`. */
+  /**
+   * Where: `line 4, column wpsUserId` (CSV), `line 5, column 3` (a JSON syntax error),
+   * `leavers[3].wpsUserId` (a field of a JSON request, with `line` and `column`), `--request-id`, `file`.
+   */
   where: string;
+  /** Of a JSON request's field: where its value starts (a missing field's: the object that lacks it). */
+  line?: number;
+  column?: number;
   message: string;
+}
+
+/** A problem as one line of text: `line 7, column 20, leavers[3].wpsUserId: must not contain whitespace`. */
+export function problemText(problem: FileProblem): string {
+  const at = problem.line !== undefined ? `line ${problem.line}, column ${problem.column ?? 1}, ` : '';
+  return `${at}${problem.where}: ${problem.message}`;
 }
 
 export class RequestFileError extends Error {
@@ -44,7 +56,7 @@ export class RequestFileError extends Error {
   ) {
     super(
       `${file}: not a valid offboarding request (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  ${p.where}: ${p.message}`).join('\n'),
+        problems.map((p) => `  ${problemText(p)}`).join('\n'),
       options,
     );
     this.name = 'RequestFileError';
@@ -118,16 +130,60 @@ function fromJson(text: string, fields: RequestFields, file: string, labels: Fie
     ]);
   }
   const result = validateRequest(parsed.value);
-  if (!result.ok)
-    throw new RequestFileError(
-      file,
-      result.issues.map((i) => jsonProblem(i, parsed.value)),
-    );
+  if (!result.ok) throw new RequestFileError(file, jsonProblems(text, result.issues, parsed.value));
   return { format: 'json', request: parsed.value as OffboardingRequest, valid: result.request };
 }
 
-function jsonProblem(issue: ValidationIssue, input: unknown): FileProblem {
-  return { where: issue.field, message: withGivenIdType(issue, input) };
+/**
+ * Validation issues of a JSON request, each named by its field and placed at the line and column of
+ * its value (of the leaver, or of the whole request, when the field is missing), in file order, as a
+ * reader goes through the file.
+ */
+function jsonProblems(text: string, issues: readonly ValidationIssue[], input: unknown): FileProblem[] {
+  const paths = issues.map((issue) => issuePath(issue.field, input));
+  // Each path's ancestors too: a field that is missing is shown at the object that lacks it.
+  const candidates = paths.flatMap((path) => path.map((_, n) => path.slice(0, path.length - n)).concat([[]]));
+  const positions = locateJsonValues(text, candidates);
+  const placed = issues.map((issue, n) => {
+    const path = paths[n] ?? [];
+    let position: JsonPosition | undefined;
+    for (let length = path.length; position === undefined && length >= 0; length--) {
+      position = positions.get(jsonPathText(path.slice(0, length)));
+    }
+    const { line, column } = position ?? { line: 1, column: 1 };
+    return { where: issue.field, line, column, message: withGivenIdType(issue, input) };
+  });
+  return placed.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * The path in the request of a validation issue's field. The field is text for a reader
+ * (`leavers[3] (employee E4).wpsUserId`, an unknown key cut and escaped), so it is matched against
+ * the request's own keys rather than parsed; what cannot be matched is placed at the leaver or the
+ * request.
+ */
+function issuePath(field: string, input: unknown): JsonPath {
+  if (!isRecord(input)) return [];
+  for (const key of Object.keys(input)) if (shownKey(key) === field) return [key];
+  const match = /^leavers\[(\d+)\]/.exec(field);
+  if (!match || !Array.isArray(input.leavers)) return [];
+  const index = Number(match[1]);
+  const leaver: unknown = input.leavers[index];
+  if (!isRecord(leaver)) return ['leavers', index];
+  // After `leavers[3]`: nothing, ` (employee E4)`, `.key` or ` (employee E4).key`.
+  const rest = field.slice(match[0].length);
+  const described = typeof leaver.employeeId === 'string' ? ` (employee ${leaver.employeeId})` : undefined;
+  for (const key of Object.keys(leaver)) {
+    const suffix = `.${shownKey(key)}`;
+    if (!rest.endsWith(suffix)) continue;
+    const between = rest.slice(0, rest.length - suffix.length);
+    if (between === '' || between === described) return ['leavers', index, key];
+  }
+  return ['leavers', index];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Says which id type was given, since "must be one of eight" alone leaves the reader to find it. */

@@ -1,7 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   isGrpcServiceError,
-  ServiceError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
@@ -104,13 +103,25 @@ function isJsonContentType(value: string | undefined): boolean {
   return media === 'application/json';
 }
 
-function isUnavailable(err: unknown): boolean {
-  const grpc = err instanceof ServiceError ? err.cause : err;
-  // 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE (gRPC's fixed codes).
-  return (
-    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-    (isGrpcServiceError(grpc) && [4, 14].includes(Number(grpc.code)))
-  );
+/**
+ * gRPC status codes (fixed by the gRPC spec) that mean "not now" rather than "no": 1 CANCELLED and
+ * 4 DEADLINE_EXCEEDED (the SDK reports a deadline that passed as either, depending on where the call
+ * was), 8 RESOURCE_EXHAUSTED (the server's rate limits), 14 UNAVAILABLE.
+ */
+export const RETRY_LATER_GRPC_CODES: ReadonlySet<number> = new Set([1, 4, 8, 14]);
+
+/**
+ * Whether a failed start is worth retrying later (a 503 with Retry-After): Temporal did not answer
+ * in time, or was unreachable or overloaded. The gRPC error may sit under the SDK's own errors.
+ */
+export function isUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (isGrpcServiceError(current)) return RETRY_LATER_GRPC_CODES.has(Number(current.code));
+    current = current.cause;
+  }
+  return false;
 }
 
 /**

@@ -1,29 +1,55 @@
 #!/usr/bin/env bash
 # Signs a request file and posts it to the HR webhook, as an HR system would (docs/webhook.md).
 #
+#   HR_WEBHOOK_SECRET_FILE=/path/to/secret examples/send-hr-event.sh EVENT_ID request.json [URL]
 #   HR_WEBHOOK_SECRET=... examples/send-hr-event.sh EVENT_ID request.json [URL]
 #
-# URL defaults to http://127.0.0.1:8787/hr/offboarding-events. Needs curl and node. The HMAC is
-# computed by node reading the secret from the environment: `openssl dgst -hmac SECRET` would show
-# the secret to anyone who lists processes.
+# The secret comes from HR_WEBHOOK_SECRET_FILE (a file holding it; one trailing line break is
+# ignored, as the webhook ignores it) or HR_WEBHOOK_SECRET, not both. Prefer the file: a secret typed
+# into a command line stays in the shell's history. URL defaults to
+# http://127.0.0.1:8787/hr/offboarding-events. Needs curl and node. The HMAC is computed by node,
+# which reads the secret itself: `openssl dgst -hmac SECRET` would show the secret to anyone who
+# lists processes.
 set -euo pipefail
 
+usage="usage: HR_WEBHOOK_SECRET_FILE=/path/to/secret $0 EVENT_ID request.json [URL]  (or HR_WEBHOOK_SECRET=...)"
 if [[ $# -lt 2 ]]; then
-  echo "usage: HR_WEBHOOK_SECRET=... $0 EVENT_ID request.json [URL]" >&2
+  echo "$usage" >&2
   exit 2
 fi
-: "${HR_WEBHOOK_SECRET:?set HR_WEBHOOK_SECRET to the shared secret of the webhook}"
+if [[ -n "${HR_WEBHOOK_SECRET_FILE:-}" && -n "${HR_WEBHOOK_SECRET:-}" ]]; then
+  echo "set one of HR_WEBHOOK_SECRET_FILE and HR_WEBHOOK_SECRET, not both" >&2
+  exit 2
+fi
+if [[ -z "${HR_WEBHOOK_SECRET_FILE:-}" && -z "${HR_WEBHOOK_SECRET:-}" ]]; then
+  echo "set HR_WEBHOOK_SECRET_FILE (a file holding the webhook's shared secret) or HR_WEBHOOK_SECRET" >&2
+  exit 2
+fi
+if [[ -n "${HR_WEBHOOK_SECRET_FILE:-}" && ! -r "$HR_WEBHOOK_SECRET_FILE" ]]; then
+  echo "HR_WEBHOOK_SECRET_FILE: cannot read $HR_WEBHOOK_SECRET_FILE" >&2
+  exit 2
+fi
 event_id=$1
 file=$2
 url=${3:-http://127.0.0.1:8787/hr/offboarding-events}
 
 timestamp=$(date +%s)
-# The signature covers "<timestamp>.<body>" byte for byte: send the file exactly as signed.
+# The signature covers "<timestamp>.<body>" byte for byte: send the file exactly as signed. The
+# secret never passes through the shell or an argument: node reads the file or the environment.
 signature=$(
   HR_TIMESTAMP=$timestamp node -e '
+    const fs = require("node:fs");
     const { createHmac } = require("node:crypto");
-    const body = require("node:fs").readFileSync(process.argv[1]);
-    const hmac = createHmac("sha256", process.env.HR_WEBHOOK_SECRET);
+    const secretFile = process.env.HR_WEBHOOK_SECRET_FILE;
+    const secret = secretFile
+      ? fs.readFileSync(secretFile, "utf8").replace(/\r?\n$/, "")
+      : process.env.HR_WEBHOOK_SECRET;
+    if (!secret) {
+      process.stderr.write(`${secretFile ? "the file HR_WEBHOOK_SECRET_FILE names" : "HR_WEBHOOK_SECRET"} is empty\n`);
+      process.exit(2);
+    }
+    const body = fs.readFileSync(process.argv[1]);
+    const hmac = createHmac("sha256", secret);
     process.stdout.write(hmac.update(process.env.HR_TIMESTAMP + ".").update(body).digest("hex"));
   ' "$file"
 )

@@ -1,8 +1,11 @@
-import type { CompleteResult } from '../../workflows/result';
-import { resultOf } from '../offboarding';
+import type { Client } from '@temporalio/client';
+import type { offboarding } from '../../workflows';
+import type { CompleteResult, OffboardingResult } from '../../workflows/result';
+import { completeResult } from '../offboarding';
 import { formatResult, resultCsv } from '../report';
 import { checkRequestId, flag } from './arguments';
 import type { Command } from './command';
+import type { CliContext } from './context';
 import { CliFailure, usage } from './failure';
 import { exitCodeOf } from './follow';
 import { describeRun } from './run-handle';
@@ -34,19 +37,48 @@ Options:
           `or wait for it with offboard result ${requestId} --wait`,
       );
     }
-    // Waiting has no deadline (the run decides when it ends). A finished run answers at once, but a
-    // large one's outcomes are read from its chunk runs by queries a worker answers: bounded, with
-    // room for one call per chunk, so that a missing worker fails the command rather than hangs it.
-    const read = async (): Promise<CompleteResult> => {
-      if (!run.open) return ctx.bounded((client) => resultOf(client, requestId), ctx.timeoutMs * 4);
-      const { client } = await ctx.temporal();
-      return resultOf(client, requestId);
-    };
-    const result = await read().catch((err: unknown) => {
+    // Waiting has no deadline (the run decides when it ends); a finished run answers at once.
+    const finished = await (
+      run.open
+        ? ctx.temporal().then(({ client }) => runResult(client, run.workflowId))
+        : ctx.bounded((client) => runResult(client, run.workflowId))
+    ).catch((err: unknown) => {
       throw ctx.failure(err, requestId);
     });
+    const result = await withOutcomes(ctx, requestId, finished);
     if (csv) ctx.out.write(resultCsv(result.outcomes));
     else ctx.out.result(formatResult(result), result);
     return exitCodeOf(result);
   },
 };
+
+function runResult(client: Client, workflowId: string): Promise<OffboardingResult> {
+  return client.workflow.getHandle<typeof offboarding>(workflowId).result();
+}
+
+/**
+ * The result with every leaver's outcome. A large run's outcomes are read from its chunk runs by
+ * queries that a worker answers (it replays each chunk): bounded, with room for one call per chunk,
+ * so that a missing worker fails the command, saying so, rather than hangs it.
+ */
+async function withOutcomes(
+  ctx: CliContext,
+  requestId: string,
+  finished: OffboardingResult,
+): Promise<CompleteResult> {
+  const timeoutMs = ctx.timeoutMs * 4;
+  try {
+    return await ctx.bounded((client) => completeResult(client, finished), timeoutMs);
+  } catch (err) {
+    const failure = ctx.failure(err, requestId);
+    if (failure.kind !== 'timeout') throw failure;
+    const queue = ctx.runTaskQueue ?? ctx.taskQueue;
+    throw new CliFailure(
+      'timeout',
+      `the run for requestId ${requestId} finished (${finished.status}), but its per-leaver outcomes need a ` +
+        `running worker to answer (task queue "${queue}"), and none did within ${Math.round(timeoutMs / 1000)} s; ` +
+        `start one and retry \`offboard result ${requestId}\``,
+      { cause: err },
+    );
+  }
+}

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { locateJsonError, parseJson } from '../../client/json-syntax';
+import { jsonPathText, locateJsonError, locateJsonValues, parseJson } from '../../client/json-syntax';
 import {
   loadRequestFile,
   parseRequestText,
+  problemText,
   RequestFileError,
   type FileProblem,
   type RequestFields,
@@ -20,7 +21,7 @@ function problemsOf(text: string, format: 'json' | 'csv', fields: RequestFields 
   throw new Error('expected the request to be refused');
 }
 
-const lines = (problems: FileProblem[]): string[] => problems.map((p) => `${p.where}: ${p.message}`);
+const lines = (problems: FileProblem[]): string[] => problems.map(problemText);
 
 describe('request file: CSV', () => {
   it('reads leavers under a header in any order, an empty cell being an absent id', () => {
@@ -144,15 +145,71 @@ describe('request file: JSON', () => {
     ]);
   });
 
-  it('names the field of a validation problem, and the id type that was given', () => {
-    const text = JSON.stringify({
-      requestId: 'r1',
-      authingUserIdType: 'userId',
-      leavers: [{ employeeId: 'E1', wpsUserId: 'w 1' }],
-    });
+  it('names the line, column and field of a validation problem, and the id type that was given', () => {
+    const text = JSON.stringify(
+      { requestId: 'r1', authingUserIdType: 'userId', leavers: [{ employeeId: 'E1', wpsUserId: 'w 1' }] },
+      null,
+      2,
+    );
     expect(lines(problemsOf(text, 'json'))).toEqual([
-      'authingUserIdType: must be one of user_id, external_id, phone, email, username, identity, sync_relation, custom_field; got "userId"',
-      'leavers[0] (employee E1).wpsUserId: must not contain whitespace',
+      'line 3, column 24, authingUserIdType: must be one of user_id, external_id, phone, email, username, identity, sync_relation, custom_field; got "userId"',
+      'line 7, column 20, leavers[0] (employee E1).wpsUserId: must not contain whitespace',
+    ]);
+  });
+
+  it('gives the line and column apart from the field, for scripts (--json), and in the message', () => {
+    const text = '{"requestId": "r1",\n "leavers": [{"wpsUserId": "w 1"}]}';
+    let thrown: unknown;
+    try {
+      parseRequestText(text, 'json', {}, 'r.json');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RequestFileError);
+    expect((thrown as RequestFileError).problems).toEqual([
+      { where: 'leavers[0].wpsUserId', line: 2, column: 28, message: 'must not contain whitespace' },
+    ]);
+    expect((thrown as RequestFileError).message).toBe(
+      'r.json: not a valid offboarding request (1 problem):\n  line 2, column 28, leavers[0].wpsUserId: must not contain whitespace',
+    );
+  });
+
+  it('places each problem at its value, a missing field at the object that lacks it, in file order', () => {
+    const text = [
+      '\uFEFF{',
+      '  "leavers": [',
+      '    {"employeeId": "E1", "wpsUserId": "w1"},',
+      '    {"employeeId": "E2"},',
+      '    {"employeeId": "E3", "wpsUserId": "w1",',
+      '     "authingUserId": 7, "email": "x@example.com"},',
+      '    "E4",',
+      '    {"employeeId": "E 5", "wpsUserId": "w5"}',
+      '  ],',
+      '  "effectiveAt": "tomorrow", "note": {"a": 1}',
+      '}',
+    ].join('\r\n');
+    expect(lines(problemsOf(text, 'json'))).toEqual([
+      'line 1, column 1, requestId: is required',
+      'line 4, column 5, leavers[1] (employee E2): needs at least one of wpsUserId, authingUserId',
+      'line 5, column 39, leavers[2] (employee E3).wpsUserId: duplicates leavers[0].wpsUserId (w1)',
+      'line 6, column 23, leavers[2] (employee E3).authingUserId: must be a string, got number',
+      'line 6, column 35, leavers[2] (employee E3).email: is not a known field',
+      'line 7, column 5, leavers[3]: must be an object',
+      'line 8, column 20, leavers[4].employeeId: must not contain whitespace',
+      'line 10, column 18, effectiveAt: must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00',
+      'line 10, column 38, note: is not a known field',
+    ]);
+  });
+
+  it('places a problem in a key that is cut or escaped for display, and in a request that is not an object', () => {
+    const long = `x${'y'.repeat(80)}`;
+    const text = `{"requestId": "r1",\n "leavers": [{"wpsUserId": "w1",\n  "${long}": 1, "a\\tb": 2}]}`;
+    expect(lines(problemsOf(text, 'json'))).toEqual([
+      `line 3, column ${long.length + 7}, leavers[0].${long.slice(0, 64)}…: is not a known field`,
+      `line 3, column ${long.length + 18}, leavers[0].a\\u0009b: is not a known field`,
+    ]);
+    expect(lines(problemsOf('\n\n  [1, 2]', 'json'))).toEqual([
+      'line 3, column 3, (request): must be a JSON object',
     ]);
   });
 
@@ -198,6 +255,45 @@ describe('JSON syntax locator', () => {
   ])('%j: line %i, column %i', (text, line, column, message) => {
     expect(() => JSON.parse(text) as unknown).toThrow();
     expect(locateJsonError(text)).toEqual({ line, column, message });
+  });
+
+  it('finds where the values of JSON paths start, keys in any spelling, the last of a repeated key', () => {
+    const text = '\uFEFF{"a": [10,\r\n  {"b c": null, "d": "x"}],\r "a\\u0062": true, "e": 1, "e": {"f": 2}}';
+    const found = locateJsonValues(text, [
+      [],
+      ['a', 1, 'b c'],
+      ['a', 1, 'd'],
+      ['ab'],
+      ['e'],
+      ['e', 'f'],
+      ['a', 5],
+      ['missing'],
+    ]);
+    expect(Object.fromEntries(found)).toEqual({
+      '': { line: 1, column: 1 },
+      'a[1]["b c"]': { line: 2, column: 11 },
+      'a[1].d': { line: 2, column: 22 },
+      ab: { line: 3, column: 13 },
+      e: { line: 3, column: 32 },
+      'e.f': { line: 3, column: 38 },
+    });
+    expect(jsonPathText(['leavers', 3, 'wpsUserId'])).toBe('leavers[3].wpsUserId');
+    expect(jsonPathText([0, 'x-y'])).toBe('[0]["x-y"]');
+  });
+
+  it('goes no deeper than it must: a million nested arrays are neither a crash nor a hang', () => {
+    const depth = 1_000_000;
+    const deep = ` ${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect(Object.fromEntries(locateJsonValues(deep, [[], [0, 0]]))).toEqual({
+      '': { line: 1, column: 2 },
+      '[0][0]': { line: 1, column: 4 },
+    });
+    expect(locateJsonError('['.repeat(depth))).toEqual({
+      line: 1,
+      column: 1001,
+      message: 'nested more than 1000 levels deep',
+    });
+    expect(lines(problemsOf(deep, 'json'))).toEqual(['line 1, column 2, (request): must be a JSON object']);
   });
 
   it('parses good JSON, with a byte order mark too', () => {

@@ -10,8 +10,9 @@ import { RESULT_CSV_COLUMNS } from '../../client/report';
 import { freePort } from '../../scripts/lib/ports';
 import { generateDirectory } from '../../simulators/directory';
 import { workflowIdFor } from '../../workflows/request';
-import { buildDist, childEnv, runCli } from '../support/compiled';
+import { buildDist, childEnv, CLI, ROOT, runCli } from '../support/compiled';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
+import { createTestWorker } from '../support/temporal';
 import type { Finished } from '../support/processes';
 
 const UI = 'http://ui.example.test:8233';
@@ -90,6 +91,15 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     return (json(status).progress as { phase: string }).phase;
   };
 
+  it('is the package’s `offboard` program: its bin, a node script by its first line', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      bin?: Record<string, string>;
+    };
+    expect(path.resolve(ROOT, manifest.bin?.offboard ?? '')).toBe(CLI);
+    // The compiler keeps the source's shebang: installed (npm link, npm install -g), it runs as is.
+    expect(fs.readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
   it('has --help on every subcommand, and an overview with the exit codes', async () => {
     const overview = expectExit(await offboard('--help'), 0);
     expect(overview.stdout).toContain('Exit codes:');
@@ -139,18 +149,37 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     expect(expectExit(await offboard('start', broken), 2).stderr).toContain(
       "line 5, column 3: not JSON: expected a value, found ']'",
     );
+    // Written with two-space indentation: the leaver's wpsUserId value starts at line 6, column 20.
     const badLeaver = file('bad-leaver.json', {
       requestId,
       leavers: [{ employeeId: 'E9', wpsUserId: 'w 9' }],
     });
+    expect(expectExit(await offboard('start', badLeaver), 2).stderr).toContain(
+      'line 6, column 20, leavers[0] (employee E9).wpsUserId: must not contain whitespace',
+    );
     const invalid = expectExit(await offboard('start', badLeaver, '--json'), 2);
     expect(json(invalid)).toEqual({
       error: expect.objectContaining({
         kind: 'invalid_request',
         exitCode: 2,
-        details: [{ where: 'leavers[0] (employee E9).wpsUserId', message: 'must not contain whitespace' }],
+        details: [
+          {
+            where: 'leavers[0] (employee E9).wpsUserId',
+            line: 6,
+            column: 20,
+            message: 'must not contain whitespace',
+          },
+        ],
       }),
     });
+    // A missing field is placed at the leaver that lacks it.
+    const noIds = file(
+      'no-ids.json',
+      `{\n  "requestId": "${requestId}",\n  "leavers": [\n    {"wpsUserId": "w1"},\n    {"employeeId": "E2"}\n  ]\n}\n`,
+    );
+    expect(expectExit(await offboard('start', noIds), 2).stderr).toContain(
+      'line 5, column 5, leavers[1] (employee E2): needs at least one of wpsUserId, authingUserId',
+    );
 
     // Nothing was started under that requestId.
     expect(expectExit(await offboard('status', requestId), 3).stderr).toContain(
@@ -173,7 +202,7 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       leavers: [{ authingUserId: 'a' }],
     });
     expect(expectExit(await offboard('start', inFile), 2).stderr).toContain(
-      'authingUserIdType: must be one of user_id, external_id',
+      'line 3, column 24, authingUserIdType: must be one of user_id, external_id',
     );
   }, 60_000);
 
@@ -216,6 +245,8 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
 
   it('start --wait runs a request to its end; the same request again leads to that run; the same requestId with other leavers is refused', async () => {
     const requestId = `cli-start-${randomUUID()}`;
+    const beforeStart = new Date().toISOString();
+    const startDay = beforeStart.slice(0, 10);
     const request = file('start.json', { requestId, leavers: leavers(1, 3) });
     const started = expectExit(await offboard('start', request, '--wait'), 0);
     const workflowId = workflowIdFor(requestId);
@@ -298,6 +329,26 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     expect(table2.stdout).toMatch(new RegExp(`${requestId} +completed +3 +0 `));
     const future = json(expectExit(await offboard('list', '--since', '2999-01-01', '--json'), 0));
     expect(future.runs).toEqual([]);
+
+    // --until: a date includes that whole day; a time, only runs started before it.
+    const requestIds = (list: Record<string, unknown>): string[] =>
+      (list.runs as Array<{ requestId: string }>).map((r) => r.requestId);
+    const untilToday = json(
+      expectExit(
+        await offboard('list', '--since', startDay, '--until', today, '--limit', '1000', '--json'),
+        0,
+      ),
+    );
+    expect(requestIds(untilToday)).toContain(requestId);
+    const nextMidnight = new Date(Date.parse(today) + 86_400_000).toISOString();
+    expect(untilToday.query).toEqual(expect.stringContaining(`StartTime < '${nextMidnight}'`));
+    const untilBefore = json(
+      expectExit(await offboard('list', '--until', beforeStart, '--limit', '1000', '--json'), 0),
+    );
+    expect(untilBefore.query).toEqual(expect.stringContaining(`StartTime < '${beforeStart}'`));
+    expect(requestIds(untilBefore)).not.toContain(requestId);
+    const past = json(expectExit(await offboard('list', '--until', '2000-01-01', '--json'), 0));
+    expect(past.runs).toEqual([]);
   }, 170_000);
 
   it('watch follows a CSV request from scheduled to its end, as lines and as JSON lines', async () => {
@@ -387,6 +438,11 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     expect(expectExit(await offboard('reschedule', requestId, 'tomorrow'), 2).stderr).toContain(
       'effectiveAt (the second argument) must be an ISO 8601 time with an offset',
     );
+    const later = inSeconds(1800);
+    expect(json(expectExit(await offboard('reschedule', requestId, later, '--json'), 0))).toEqual({
+      requestId,
+      progress: expect.objectContaining({ requestId, phase: 'scheduled', effectiveAt: later, leavers: 2 }),
+    });
     const when = inSeconds(1);
     const moved = expectExit(await offboard('reschedule', requestId, when), 0);
     expect(moved.stdout).toContain(`rescheduled the run for requestId ${requestId}: effective ${when}`);
@@ -427,6 +483,41 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       },
     });
     expectExit(await offboard('cancel', small), 0);
+
+    // --json: approve (given early, while the run waits for its time) and cancel, as scripts read them.
+    const early = `cli-early-${randomUUID()}`;
+    expectExit(
+      await offboard(
+        'start',
+        file('early.json', { requestId: early, effectiveAt: inSeconds(3600), leavers: leavers(112, 2) }),
+        '--approval-threshold',
+        '1',
+      ),
+      0,
+    );
+    expect(json(expectExit(await offboard('approve', early, '--by', 'carol', '--json'), 0))).toEqual({
+      requestId: early,
+      approvedBy: 'carol',
+      progress: expect.objectContaining({
+        requestId: early,
+        phase: 'scheduled',
+        approval: expect.objectContaining({ required: true, threshold: 1, approvedBy: 'carol' }),
+      }),
+    });
+    const workflowId = workflowIdFor(early);
+    expect(json(expectExit(await offboard('cancel', early, '--reason', 'test over', '--json'), 0))).toEqual({
+      requestId: early,
+      cancelRequested: true,
+      reason: 'test over',
+      progress: expect.objectContaining({ requestId: early }),
+      uiUrl: `${UI}/namespaces/default/workflows/${workflowId}`,
+    });
+    expect(json(expectExit(await offboard('result', early, '--wait', '--json'), 1))).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'test over',
+      approvedBy: 'carol',
+    });
+    expect(harness.sims.wps.users.get('wps-112')).toBe('active');
   }, 170_000);
 
   it('cancel stops a scheduled run without touching anyone; a finished run refuses cancel, result waits or refuses', async () => {
@@ -543,6 +634,103 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     const asJson = await runCli(['status', 'x', '--json'], env({ TEMPORAL_ADDRESS: closed }), 30_000);
     expect(json(expectExit(asJson, 4))).toMatchObject({ error: { kind: 'unreachable', exitCode: 4 } });
   }, 120_000);
+
+  it('result: outcomes that no worker is there to read fail the command (exit 4) saying what to do, with --wait too', async () => {
+    const requestId = `cli-outcomes-${randomUUID()}`;
+    const queue = `outcomes-${randomUUID()}`;
+    const queueEnv = env({ OFFBOARDING_TASK_QUEUE: queue });
+    // A worker of this run's own, to take away: the suite's worker serves another task queue.
+    const startWorker = async () => {
+      const worker = await createTestWorker(harness.env, harness.sims.workerConfig(queue));
+      const running = worker.run();
+      let stopped: Promise<void> | undefined;
+      return {
+        stop: () =>
+          (stopped ??= (async () => {
+            worker.shutdown();
+            await running;
+          })()),
+      };
+    };
+    let worker = await startWorker();
+    try {
+      // Ids this long make 120 leavers run as chunks (each chunk's payload stays small), and a chunked
+      // run's per-leaver outcomes are read by queries that a worker answers.
+      const id = (system: string, n: number): string => `${system}-${n}-`.padEnd(250, 'x');
+      const request = file('outcomes.json', {
+        requestId,
+        leavers: Array.from({ length: 120 }, (_, n) => ({
+          employeeId: `E${900 + n}`,
+          wpsUserId: id('wps', n),
+          authingUserId: id('au', n),
+        })),
+      });
+      expectExit(await runCli(['start', request, '--approval-threshold', '1'], queueEnv), 0);
+      await eventually('awaiting approval', async () =>
+        (await phaseOf(requestId)) === 'awaiting_approval' ? true : undefined,
+      );
+
+      // In process, so that the worker can be taken away exactly between the run's end and the first
+      // outcome query: `result --wait` sees the run open, waits, and then finds nobody to answer.
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let errors = '';
+      stderr.on('data', (d: Buffer) => (errors += d.toString()));
+      let described: () => void = () => undefined;
+      const isDescribed = new Promise<void>((resolve) => (described = resolve));
+      const waiting = runCliInProcess(['result', requestId, '--wait', '--timeout', '1'], {
+        streams: { stdout, stderr },
+        env: { OFFBOARDING_TASK_QUEUE: queue, TEMPORAL_UI_URL: UI },
+        connector: async () => ({
+          client: new Client({
+            connection: await Connection.connect({ address }),
+            namespace: 'default',
+            interceptors: {
+              workflow: [
+                {
+                  describe: async (input, next) => {
+                    const description = await next(input);
+                    described();
+                    return description;
+                  },
+                  query: async (input, next) => {
+                    await worker.stop();
+                    return next(input);
+                  },
+                },
+              ],
+            },
+          }),
+          address,
+          namespace: 'default',
+        }),
+      });
+      await isDescribed;
+      expectExit(await runCli(['approve', requestId, '--by', 'alice'], queueEnv), 0);
+      const message =
+        `the run for requestId ${requestId} finished (completed), but its per-leaver outcomes need a ` +
+        `running worker to answer (task queue "${queue}"), and none did within 4 s; ` +
+        `start one and retry \`offboard result ${requestId}\``;
+      expect(await waiting).toBe(4);
+      expect(errors).toBe(`offboard: ${message}\n`);
+
+      // A finished run, asked again with no worker: the same, as a real process (killed, failing the
+      // test, if it hangs), and as JSON.
+      const again = expectExit(await runCli(['result', requestId, '--timeout', '1'], queueEnv, 30_000), 4);
+      expect(again.stderr).toBe(`offboard: ${message}\n`);
+      const asJson = await runCli(['result', requestId, '--timeout', '1', '--json'], queueEnv, 30_000);
+      expect(json(expectExit(asJson, 4))).toEqual({ error: { kind: 'timeout', exitCode: 4, message } });
+
+      // Doing what it says works.
+      worker = await startWorker();
+      const result = json(expectExit(await runCli(['result', requestId, '--json'], queueEnv), 0));
+      expect(result).toMatchObject({ requestId, status: 'completed', leavers: 120, approvedBy: 'alice' });
+      expect((result.chunks as unknown[]).length).toBeGreaterThan(1);
+      expect(result.outcomes).toHaveLength(120);
+    } finally {
+      await worker.stop();
+    }
+  }, 170_000);
 
   it('a run no worker serves: status answers from the server within --timeout and says why progress is missing', async () => {
     const requestId = `cli-no-worker-${randomUUID()}`;

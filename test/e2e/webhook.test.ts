@@ -1,5 +1,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from '../../scripts/lib/ports';
 import { generateDirectory } from '../../simulators/directory';
 import { workflowIdFor } from '../../workflows/request';
@@ -314,6 +317,48 @@ describe('HR webhook (real process, dev server, worker)', () => {
     expect(output).not.toContain(secret);
     expect(output).not.toMatch(/wps-\d|au-\d|E1\b/);
   });
+
+  it('examples/send-hr-event.sh signs and sends a file with the secret from HR_WEBHOOK_SECRET_FILE', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'send-hr-event-'));
+    try {
+      // As a secrets manager writes it: the secret and a line break, which is not part of it.
+      const secretFile = path.join(dir, 'hr-webhook-secret');
+      fs.writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+      const requestFile = path.join(dir, 'event.json');
+      fs.writeFileSync(requestFile, JSON.stringify({ leavers: leavers(61, 1) }, null, 2));
+      const eventId = `evt-${randomUUID()}`;
+      const script = path.join(ROOT, 'examples', 'send-hr-event.sh');
+      const send = (env: NodeJS.ProcessEnv) =>
+        new RunningProcess('bash', [script, eventId, requestFile, `${base}/hr/offboarding-events`], {
+          env: childEnv(env),
+          cwd: ROOT,
+        }).finished(30_000);
+
+      const sent = await send({ HR_WEBHOOK_SECRET_FILE: secretFile });
+      expect(sent.code).toBe(0);
+      const requestId = `hr-event-${eventId}`;
+      expect(JSON.parse(sent.stdout)).toMatchObject({ eventId, requestId, existing: false });
+      expect(await exists(requestId)).toBe(true);
+
+      // The other way still works; both at once, or neither, is refused before anything is sent.
+      const again = await send({ HR_WEBHOOK_SECRET: secret });
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ eventId, requestId, existing: true });
+      const both = await send({ HR_WEBHOOK_SECRET_FILE: secretFile, HR_WEBHOOK_SECRET: secret });
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('set one of HR_WEBHOOK_SECRET_FILE and HR_WEBHOOK_SECRET, not both');
+      const neither = await send({});
+      expect(neither.code).toBe(2);
+      expect(neither.stderr).toContain('set HR_WEBHOOK_SECRET_FILE');
+      const unreadable = await send({ HR_WEBHOOK_SECRET_FILE: path.join(dir, 'missing') });
+      expect(unreadable.code).toBe(2);
+      expect(unreadable.stderr).toContain('HR_WEBHOOK_SECRET_FILE: cannot read');
+      for (const finished of [sent, again, both, neither, unreadable])
+        expect(finished.stdout + finished.stderr).not.toContain(secret);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('fails fast naming a missing secret, and when Temporal cannot be reached', async () => {
     const noSecret = new RunningProcess(process.execPath, [WEBHOOK], {
