@@ -14,6 +14,8 @@ export interface WorkerSettings {
   maxConcurrentActivities: number;
   /** WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND; unset: no task-queue limit. */
   activitiesPerSecond?: number;
+  /** WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (this one process's pacer); unset: no pacing. */
+  callsPerSecond?: number;
 }
 
 export interface WorkerProcess {
@@ -66,6 +68,10 @@ export function workerEnv(options: StartWorkerOptions): NodeJS.ProcessEnv {
   if (settings.activitiesPerSecond !== undefined) {
     env.WPS_ACTIVITIES_PER_SECOND = String(settings.activitiesPerSecond);
     env.AUTHING_ACTIVITIES_PER_SECOND = String(settings.activitiesPerSecond);
+  }
+  if (settings.callsPerSecond !== undefined) {
+    env.WPS_CALLS_PER_SECOND = String(settings.callsPerSecond);
+    env.AUTHING_CALLS_PER_SECOND = String(settings.callsPerSecond);
   }
   return env;
 }

@@ -6,6 +6,17 @@ import { Secret } from '../activities/vendor/secret';
  * the process with a message naming the variable; a secret's value is never part of a message.
  * Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*) are read by @temporalio/envconfig, not here.
+ *
+ * Vendor rate limits are met by two settings together:
+ * - WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND (positive number; unset: no limit): the
+ *   vendor task queue's `maxTaskQueueActivitiesPerSecond`, enforced by the Temporal server across ALL
+ *   workers: the global cap. About a third of the vendor's calls per second (an activity makes three
+ *   calls), or a little more when the pacer below is set, so that the pacer is what binds.
+ * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (positive number; unset: no pacing): the most
+ *   HTTP exchanges per second ONE worker process makes to the vendor (API calls, token fetches and
+ *   every retry), evenly spaced (activities/vendor/call-pacer.ts), since the server dispatches
+ *   activities in bursts that a vendor counting calls per sliding second answers with 429. Per
+ *   process: with N worker processes, set it to the vendor's limit ÷ N.
  */
 export interface WorkerConfig {
   taskQueue: string;
@@ -19,6 +30,12 @@ export interface WorkerConfig {
    * action, read-back), so set it to about a third of the vendor's calls-per-second allowance.
    */
   activitiesPerSecond: { wps?: number; authing?: number };
+  /**
+   * Each vendor's HTTP exchanges per second from THIS process, evenly spaced; unset means no pacing.
+   * With N worker processes, the vendor's limit ÷ N. (Optional in the type for configurations built
+   * by hand; `loadWorkerConfig` always sets it.)
+   */
+  callsPerSecond?: { wps?: number; authing?: number };
 }
 
 export class ConfigError extends Error {
@@ -108,6 +125,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     activitiesPerSecond: withoutUndefined({
       wps: positiveNumber(env, 'WPS_ACTIVITIES_PER_SECOND'),
       authing: positiveNumber(env, 'AUTHING_ACTIVITIES_PER_SECOND'),
+    }),
+    callsPerSecond: withoutUndefined({
+      wps: positiveNumber(env, 'WPS_CALLS_PER_SECOND'),
+      authing: positiveNumber(env, 'AUTHING_CALLS_PER_SECOND'),
     }),
   };
 }

@@ -10,18 +10,23 @@ import type { WorkerConfig } from './config';
 /**
  * Builds the vendor clients from configuration: the only place credentials meet the code that uses
  * them. With `metrics`, both clients report call durations and token fetches (worker/metrics.ts).
+ * With `config.callsPerSecond`, each client spaces its exchanges (activities/vendor/call-pacer.ts).
  */
 export function createVendorClients(
   config: WorkerConfig,
   metrics?: VendorMetrics,
 ): { wps: WpsClient; authing: AuthingClient } {
   const hook = metrics ? { metrics } : {};
+  // One pacer per vendor client, so per process: every exchange to that vendor waits its turn.
+  const pace = (perSecond: number | undefined) =>
+    perSecond !== undefined ? { callsPerSecond: perSecond } : {};
   return {
     wps: new WpsClient({
       baseUrl: config.wps.baseUrl,
       appId: config.wps.appId,
       appKey: config.wps.appKey,
       ...hook,
+      ...pace(config.callsPerSecond?.wps),
     }),
     authing: new AuthingClient({
       baseUrl: config.authing.baseUrl,
@@ -29,6 +34,7 @@ export function createVendorClients(
       accessKeyId: config.authing.accessKeyId,
       accessKeySecret: config.authing.accessKeySecret,
       ...hook,
+      ...pace(config.callsPerSecond?.authing),
     }),
   };
 }

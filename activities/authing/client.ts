@@ -7,6 +7,7 @@ import {
   type CallRetryOptions,
   type CallRetryPolicy,
 } from '../vendor/call-retry';
+import { pacerFor, type Pacer } from '../vendor/call-pacer';
 import { createHttpClient, headerValue, send } from '../vendor/http';
 import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
@@ -34,6 +35,13 @@ export interface AuthingClientOptions {
   metrics?: VendorMetrics;
   /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
   callRetry?: CallRetryOptions;
+  /**
+   * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
+   * evenly spaced (activities/vendor/call-pacer.ts). Unset: no pacing. `AUTHING_CALLS_PER_SECOND`.
+   */
+  callsPerSecond?: number;
+  /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
+  pacer?: Pacer;
 }
 
 export const AUTHING_USER_STATUSES = [
@@ -60,12 +68,15 @@ const TOKEN_OPERATION = 'get-management-token';
  *   HTTP status or the body drops it, fetches a new one and retries the call once.
  * - Transient failures are retried inside the client (activities/vendor/call-retry.ts): reads and
  *   the token fetch on any of them, the resign only when the vendor provably did nothing.
+ * - With `callsPerSecond` (or `pacer`), every exchange waits its turn (activities/vendor/call-pacer.ts).
  * - Every call sends `authorization: Bearer <token>` and `x-authing-userpool-id`.
  * - Every failure is a `VendorError` of the closed set (see `./errors`), whose message and details
  *   never hold the access key secret or a token.
  */
 export class AuthingClient {
   readonly tokens: TokenCache;
+  /** Spaces every exchange; undefined when unpaced. */
+  readonly pacer: Pacer | undefined;
   private readonly http: AxiosInstance;
   /** Strings that must never appear in an error: the secrets once resolved, and recent tokens. */
   private readonly secrets = new Set<string>();
@@ -75,6 +86,7 @@ export class AuthingClient {
   constructor(private readonly options: AuthingClientOptions) {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.retry = resolveCallRetryPolicy(options.callRetry);
+    this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
     this.tokens = new TokenCache({
       fetchToken: () => this.fetchToken(),
       onFetch: () => options.metrics?.tokenFetched('authing'),
@@ -176,6 +188,7 @@ export class AuthingClient {
           headers: { 'Content-Type': 'application/json' },
         }),
       this.options.metrics,
+      this.pacer,
     );
     const answer = answerOf(response);
     const data = answer.body.data as { access_token?: unknown; expires_in?: unknown } | undefined;
@@ -218,6 +231,7 @@ export class AuthingClient {
             () =>
               request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
             this.options.metrics,
+            this.pacer,
           );
           const answer = answerOf(response);
           if (isOk(answer)) return answer;

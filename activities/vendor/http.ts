@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Pacer } from './call-pacer';
 import { VendorError, type VendorName } from './errors';
 import { observeSafely, type VendorMetrics } from './metrics';
 
@@ -35,13 +36,20 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
  * Sends a request and turns a network-level failure into a transient `VendorError`. The HTTP
  * library's own error is not kept as the cause: it holds the request's headers, tokens included.
  * With `metrics`, the exchange's duration is reported whether or not it was answered.
+ *
+ * With `pacer` (./call-pacer.ts), the exchange first waits for its turn. Every HTTP exchange with a
+ * vendor goes through here (API calls, token fetches, every retry try), so the pacer sees them all.
+ * The wait comes before the request is made: it is not part of the HTTP timeout nor of the duration
+ * reported to `metrics`.
  */
 export async function send<T>(
   vendor: VendorName,
   operation: string,
   request: () => Promise<AxiosResponse<T>>,
   metrics?: VendorMetrics,
+  pacer?: Pacer,
 ): Promise<AxiosResponse<T>> {
+  if (pacer) await pacer.take();
   const started = process.hrtime.bigint();
   const ended = (): void => {
     if (!metrics) return;

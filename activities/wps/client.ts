@@ -6,6 +6,7 @@ import {
   type CallRetryOptions,
   type CallRetryPolicy,
 } from '../vendor/call-retry';
+import { pacerFor, type Pacer } from '../vendor/call-pacer';
 import { createHttpClient, send } from '../vendor/http';
 import { VendorError } from '../vendor/errors';
 import type { VendorMetrics } from '../vendor/metrics';
@@ -39,6 +40,13 @@ export interface WpsClientOptions {
   metrics?: VendorMetrics;
   /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
   callRetry?: CallRetryOptions;
+  /**
+   * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
+   * evenly spaced (activities/vendor/call-pacer.ts). Unset: no pacing. `WPS_CALLS_PER_SECOND`.
+   */
+  callsPerSecond?: number;
+  /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
+  pacer?: Pacer;
 }
 
 export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
@@ -58,6 +66,8 @@ interface WpsEnvelope {
 /** A WPS 365 open-API client: app token, KSO-1 signed calls, errors mapped to `VendorError`. */
 export class WpsClient {
   readonly tokens: TokenCache;
+  /** Spaces every exchange; undefined when unpaced. */
+  readonly pacer: Pacer | undefined;
   private readonly http: AxiosInstance;
   private readonly now: () => Date;
   private readonly signatureRejectedCodes: ReadonlySet<number>;
@@ -71,6 +81,7 @@ export class WpsClient {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
     this.retry = resolveCallRetryPolicy(options.callRetry);
+    this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
     this.tokens = new TokenCache({
       fetchToken: () => this.fetchToken(),
       onFetch: () => options.metrics?.tokenFetched('wps'),
@@ -137,6 +148,7 @@ export class WpsClient {
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         }),
       this.options.metrics,
+      this.pacer,
     );
     const body = response.data ?? {};
     if (response.status === 200 && typeof body.access_token === 'string') {
@@ -168,29 +180,32 @@ export class WpsClient {
         for (;;) {
           const token = await this.tokens.get();
           const appKey = await resolveSecret(this.options.appKey);
-          const date = kso1Date(this.now());
-          const authorization = kso1Authorization({
-            method: 'POST',
-            requestUri: path,
-            contentType: CONTENT_TYPE,
-            date,
-            body: bytes,
-            appId: this.options.appId,
-            appKey: appKey.reveal(),
-          });
           const response = await send<WpsEnvelope>(
             'wps',
             operation,
-            () =>
-              this.http.post(path, bytes, {
+            () => {
+              // Dated and signed when it really leaves, after any pacing wait.
+              const date = kso1Date(this.now());
+              const authorization = kso1Authorization({
+                method: 'POST',
+                requestUri: path,
+                contentType: CONTENT_TYPE,
+                date,
+                body: bytes,
+                appId: this.options.appId,
+                appKey: appKey.reveal(),
+              });
+              return this.http.post(path, bytes, {
                 headers: {
                   'Content-Type': CONTENT_TYPE,
                   'X-Kso-Date': date,
                   'X-Kso-Authorization': authorization,
                   Authorization: `Bearer ${token}`,
                 },
-              }),
+              });
+            },
             this.options.metrics,
+            this.pacer,
           );
           const body: WpsEnvelope = envelopeOf(response.data);
           const vendorRequestId = wpsRequestId(response.headers);

@@ -20,6 +20,8 @@ export interface MeasureSpec {
   faults: Faults;
   /** The worker's per-vendor activities per second; unset: no limit. */
   activitiesPerSecond?: number;
+  /** The worker's per-vendor calls per second (its call pacer); unset: no pacing. */
+  callsPerSecond?: number;
 }
 
 export interface Measurement {
@@ -43,6 +45,7 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
     // The product's default (20) unless the run asks for more lanes than that.
     maxConcurrentActivities: Math.max(20, spec.concurrency),
     ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
+    ...(spec.callsPerSecond !== undefined ? { callsPerSecond: spec.callsPerSecond } : {}),
   });
   try {
     const request = benchRequest(`bench-${context.tag}-${spec.name}`, spec.leavers);

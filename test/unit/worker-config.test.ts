@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { CALL_PACER_DEFAULT_MARGIN, CallPacer } from '../../activities/vendor/call-pacer';
 import { ConfigError, loadWorkerConfig } from '../../worker/config';
+import { createVendorClients } from '../../worker/worker';
 
 const SECRET = 'sk-super-secret-value-123';
 const complete = {
@@ -85,5 +87,59 @@ describe('worker configuration', () => {
     expect(errorOf({ ...complete, WORKER_MAX_CONCURRENT_ACTIVITIES: '0' }).message).toBe(
       'WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number of at least 1, got "0"',
     );
+  });
+
+  describe('call pacing (WPS_CALLS_PER_SECOND, AUTHING_CALLS_PER_SECOND)', () => {
+    it('is off when unset or empty', () => {
+      expect(loadWorkerConfig(complete).callsPerSecond).toEqual({});
+      expect(
+        loadWorkerConfig({ ...complete, WPS_CALLS_PER_SECOND: '', AUTHING_CALLS_PER_SECOND: '' })
+          .callsPerSecond,
+      ).toEqual({});
+    });
+
+    it('reads each vendor on its own, fractions included, apart from the activity limit', () => {
+      const config = loadWorkerConfig({
+        ...complete,
+        WPS_CALLS_PER_SECOND: '15',
+        AUTHING_CALLS_PER_SECOND: '2.5',
+        WPS_ACTIVITIES_PER_SECOND: '5.5',
+      });
+      expect(config.callsPerSecond).toEqual({ wps: 15, authing: 2.5 });
+      expect(config.activitiesPerSecond).toEqual({ wps: 5.5 });
+      expect(loadWorkerConfig({ ...complete, AUTHING_CALLS_PER_SECOND: '7' }).callsPerSecond).toEqual({
+        authing: 7,
+      });
+    });
+
+    it.each([
+      ['WPS_CALLS_PER_SECOND', '0'],
+      ['WPS_CALLS_PER_SECOND', '-3'],
+      ['AUTHING_CALLS_PER_SECOND', 'ten'],
+      ['AUTHING_CALLS_PER_SECOND', 'Infinity'],
+      ['WPS_CALLS_PER_SECOND', '5/s'],
+    ])('names %s when it is %p', (name, value) => {
+      expect(errorOf({ ...complete, [name]: value }).message).toBe(
+        `${name} must be a number above 0, got "${value}"`,
+      );
+    });
+
+    it("reaches each vendor client's pacer, and none when unset", () => {
+      const paced = createVendorClients(
+        loadWorkerConfig({ ...complete, WPS_CALLS_PER_SECOND: '20', AUTHING_CALLS_PER_SECOND: '4' }),
+      );
+      expect(paced.wps.pacer).toBeInstanceOf(CallPacer);
+      // 1/rate, plus the pacer's default margin (activities/vendor/call-pacer.ts).
+      expect((paced.wps.pacer as CallPacer).intervalMs).toBeCloseTo(50 * (1 + CALL_PACER_DEFAULT_MARGIN), 9);
+      expect((paced.authing.pacer as CallPacer).intervalMs).toBeCloseTo(
+        250 * (1 + CALL_PACER_DEFAULT_MARGIN),
+        9,
+      );
+      expect(paced.wps.pacer).not.toBe(paced.authing.pacer);
+
+      const unpaced = createVendorClients(loadWorkerConfig({ ...complete, WPS_CALLS_PER_SECOND: '20' }));
+      expect(unpaced.wps.pacer).toBeInstanceOf(CallPacer);
+      expect(unpaced.authing.pacer).toBeUndefined();
+    });
   });
 });

@@ -1,0 +1,240 @@
+import type { AxiosResponse } from 'axios';
+import {
+  CALL_PACER_DEFAULT_MARGIN,
+  CallPacer,
+  pacerFor,
+  type Pacer,
+} from '../../activities/vendor/call-pacer';
+import { send } from '../../activities/vendor/http';
+import { Secret } from '../../activities/vendor/secret';
+import { AuthingClient } from '../../activities/authing/client';
+import { WpsClient } from '../../activities/wps/client';
+
+/**
+ * The per-process call pacer (activities/vendor/call-pacer.ts), on a fake clock: its `sleep` records
+ * the wait and moves the clock forward by it (plus an optional lateness), so no test really waits
+ * and none measures wall time.
+ */
+
+function fakeTiming(latenessMs = 0) {
+  const clock = { t: 1_000_000 };
+  const sleeps: number[] = [];
+  const timing = {
+    now: () => clock.t,
+    // The clock moves on a later turn of the event loop, as with a real timer, so callers released
+    // before the wait have seen their release time.
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          clock.t += ms + latenessMs;
+          resolve();
+        }),
+      );
+    },
+  };
+  return { clock, sleeps, timing };
+}
+
+/** Starts `count` callers at once; resolves with each caller's label and clock time at release, in release order. */
+async function releases(pacer: Pacer, count: number, now: () => number): Promise<Array<[number, number]>> {
+  const order: Array<[number, number]> = [];
+  await Promise.all(Array.from({ length: count }, (_, i) => pacer.take().then(() => order.push([i, now()]))));
+  return order;
+}
+
+describe('CallPacer', () => {
+  it('with no margin, spaces concurrent callers exactly 1/rate apart, the first at once', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 10, margin: 0, ...timing });
+    const order = await releases(pacer, 5, timing.now);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 100, 200, 300, 400]);
+    expect(sleeps).toEqual([100, 100, 100, 100]);
+    expect(pacer.released).toBe(5);
+    expect(pacer.delayed).toBe(4);
+    expect(pacer.queued).toBe(0);
+  });
+
+  it('lets callers through in the order they asked (FIFO), also those who join while others wait', async () => {
+    const { timing } = fakeTiming();
+    const pacer = new CallPacer({ callsPerSecond: 50, ...timing });
+    const order: string[] = [];
+    const first = Array.from({ length: 8 }, (_, i) => pacer.take().then(() => order.push(`a${i}`)));
+    // Joins after the first group has started waiting: goes after all of them.
+    await Promise.resolve();
+    const late = Array.from({ length: 3 }, (_, i) => pacer.take().then(() => order.push(`b${i}`)));
+    expect(pacer.queued).toBe(10); // a0 went at once
+    await Promise.all([...first, ...late]);
+    expect(order).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'b0', 'b1', 'b2']);
+  });
+
+  it('waits only the rest of the gap, and not at all once the gap has passed', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const pacer = new CallPacer({ callsPerSecond: 4, margin: 0, ...timing }); // 250 ms apart
+    await pacer.take();
+    clock.t += 100;
+    await pacer.take(); // 150 ms left of the gap
+    expect(sleeps).toEqual([150]);
+    clock.t += 250;
+    await pacer.take(); // the gap has passed: no wait
+    clock.t += 1_000;
+    await pacer.take();
+    expect(sleeps).toEqual([150]);
+    expect(pacer.released).toBe(4);
+    expect(pacer.delayed).toBe(1);
+  });
+
+  it('rounds a fractional gap up, so calls are never closer than 1/rate', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 30, margin: 0, ...timing }); // 33.33 ms apart
+    const order = await releases(pacer, 4, timing.now);
+    expect(sleeps).toEqual([34, 34, 34]);
+    const times = order.map(([, at]) => at - start);
+    for (let i = 1; i < times.length; i += 1) {
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(pacer.intervalMs);
+    }
+  });
+
+  it('measures the gap from the real release: a late timer delays the next caller too (no catch-up burst)', async () => {
+    const { clock, timing } = fakeTiming(40); // every timer fires 40 ms late
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 10, margin: 0, ...timing });
+    const order = await releases(pacer, 4, timing.now);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 140, 280, 420]);
+  });
+
+  it('keeps pacing after a failed sleep', async () => {
+    const { timing } = fakeTiming();
+    let failOnce = true;
+    const pacer = new CallPacer({
+      callsPerSecond: 10,
+      now: timing.now,
+      sleep: async (ms) => {
+        await timing.sleep(ms);
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('timer broke');
+        }
+      },
+    });
+    const order = await releases(pacer, 3, timing.now);
+    expect(order.map(([i]) => i)).toEqual([0, 1, 2]);
+    expect(pacer.released).toBe(3);
+  });
+
+  it('waits with timers by default (no busy-wait)', async () => {
+    jest.useFakeTimers({ now: 5_000 });
+    try {
+      const pacer = new CallPacer({ callsPerSecond: 10, margin: 0 });
+      let done = 0;
+      const all = Array.from({ length: 3 }, () => pacer.take().then(() => (done += 1)));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(done).toBe(1);
+      expect(jest.getTimerCount()).toBe(1); // one timer for the whole queue
+      await jest.advanceTimersByTimeAsync(100);
+      expect(done).toBe(2);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(done).toBe(3);
+      await Promise.all(all);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('spaces by default a little more than 1/rate: 2% against arrival jitter at the vendor', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 10, ...timing });
+    expect(CALL_PACER_DEFAULT_MARGIN).toBe(0.02);
+    expect(pacer.intervalMs).toBeCloseTo(102, 9);
+    const order = await releases(pacer, 3, timing.now);
+    expect(sleeps).toEqual([102, 102]);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 102, 204]);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses callsPerSecond %p', (rate) => {
+    expect(() => new CallPacer({ callsPerSecond: rate })).toThrow(RangeError);
+  });
+
+  it.each([-0.1, 1.5, Number.NaN])('refuses margin %p', (margin) => {
+    expect(() => new CallPacer({ callsPerSecond: 1, margin })).toThrow(RangeError);
+  });
+});
+
+describe('pacing unset', () => {
+  it('makes no pacer, and the clients send without one', () => {
+    expect(pacerFor(undefined)).toBeUndefined();
+    expect(pacerFor(5, { margin: 0 })?.intervalMs).toBe(200);
+    const wps = new WpsClient({ baseUrl: 'http://127.0.0.1:9', appId: 'a', appKey: new Secret('k') });
+    const authing = new AuthingClient({
+      baseUrl: 'http://127.0.0.1:9',
+      userPoolId: 'p',
+      accessKeyId: 'k',
+      accessKeySecret: new Secret('s'),
+    });
+    expect(wps.pacer).toBeUndefined();
+    expect(authing.pacer).toBeUndefined();
+  });
+
+  it('send() without a pacer makes the request at once', async () => {
+    const response = { status: 200, data: {}, headers: {} } as AxiosResponse;
+    let made = 0;
+    const sent = send('wps', 'batch_read', () => {
+      made += 1;
+      return Promise.resolve(response);
+    });
+    expect(made).toBe(1); // synchronously: nothing was awaited before the request
+    await expect(sent).resolves.toBe(response);
+  });
+});
+
+describe('send() with a pacer', () => {
+  it('makes the request only after the pacer lets it through', async () => {
+    const response = { status: 200, data: {}, headers: {} } as AxiosResponse;
+    const events: string[] = [];
+    let letThrough: () => void = () => undefined;
+    const pacer: Pacer = {
+      take: () => {
+        events.push('take');
+        return new Promise<void>((resolve) => (letThrough = resolve));
+      },
+    };
+    const sent = send(
+      'authing',
+      'get-user-batch',
+      () => {
+        events.push('request');
+        return Promise.resolve(response);
+      },
+      undefined,
+      pacer,
+    );
+    await Promise.resolve();
+    expect(events).toEqual(['take']);
+    letThrough();
+    await expect(sent).resolves.toBe(response);
+    expect(events).toEqual(['take', 'request']);
+  });
+
+  it('a client uses the pacer it is given, or makes one from callsPerSecond', () => {
+    const pacer = new CallPacer({ callsPerSecond: 3 });
+    const given = new WpsClient({
+      baseUrl: 'http://127.0.0.1:9',
+      appId: 'a',
+      appKey: new Secret('k'),
+      pacer,
+    });
+    expect(given.pacer).toBe(pacer);
+    const made = new AuthingClient({
+      baseUrl: 'http://127.0.0.1:9',
+      userPoolId: 'p',
+      accessKeyId: 'k',
+      accessKeySecret: new Secret('s'),
+      callsPerSecond: 8,
+    });
+    expect(made.pacer).toBeInstanceOf(CallPacer);
+    expect((made.pacer as CallPacer).intervalMs).toBeCloseTo(125 * (1 + CALL_PACER_DEFAULT_MARGIN), 9);
+  });
+});
