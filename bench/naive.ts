@@ -1,8 +1,5 @@
-import { AuthingClient } from '../activities/authing/client';
-import { Secret } from '../activities/vendor/secret';
-import { WpsClient } from '../activities/wps/client';
 import type { OffboardingRequest } from '../workflows/request';
-import type { SequentialTarget } from './sequential';
+import { scriptClients, type SequentialTarget } from './sequential';
 
 /**
  * The naive script the issue compares against: a loop over the leavers, one signed call per leaver
@@ -24,18 +21,7 @@ export async function runNaive(
   request: OffboardingRequest,
   sample: number,
 ): Promise<NaiveRun> {
-  const { credentials: c } = target;
-  const wps = new WpsClient({
-    baseUrl: target.wpsUrl,
-    appId: c.WPS_APP_ID,
-    appKey: new Secret(c.WPS_APP_KEY),
-  });
-  const authing = new AuthingClient({
-    baseUrl: target.authingUrl,
-    userPoolId: c.AUTHING_USERPOOL_ID,
-    accessKeyId: c.AUTHING_ACCESS_KEY_ID,
-    accessKeySecret: new Secret(c.AUTHING_ACCESS_KEY_SECRET),
-  });
+  const { wps, authing } = scriptClients(target);
   const type = request.authingUserIdType ?? 'user_id';
   const leavers = sample > 0 ? request.leavers.slice(0, sample) : request.leavers;
   let calls = 0;

@@ -45,23 +45,26 @@ async function converge<S>(
   return new Map([...before, ...(await read(pending))]);
 }
 
+/** The project's own vendor clients, as a script outside Temporal would make them. */
+export function scriptClients(target: SequentialTarget): { wps: WpsClient; authing: AuthingClient } {
+  const { credentials: c } = target;
+  return {
+    wps: new WpsClient({ baseUrl: target.wpsUrl, appId: c.WPS_APP_ID, appKey: new Secret(c.WPS_APP_KEY) }),
+    authing: new AuthingClient({
+      baseUrl: target.authingUrl,
+      userPoolId: c.AUTHING_USERPOOL_ID,
+      accessKeyId: c.AUTHING_ACCESS_KEY_ID,
+      accessKeySecret: new Secret(c.AUTHING_ACCESS_KEY_SECRET),
+    }),
+  };
+}
+
 export async function runSequential(
   target: SequentialTarget,
   request: OffboardingRequest,
   batchSize = 50,
 ): Promise<SequentialRun> {
-  const { credentials: c } = target;
-  const wps = new WpsClient({
-    baseUrl: target.wpsUrl,
-    appId: c.WPS_APP_ID,
-    appKey: new Secret(c.WPS_APP_KEY),
-  });
-  const authing = new AuthingClient({
-    baseUrl: target.authingUrl,
-    userPoolId: c.AUTHING_USERPOOL_ID,
-    accessKeyId: c.AUTHING_ACCESS_KEY_ID,
-    accessKeySecret: new Secret(c.AUTHING_ACCESS_KEY_SECRET),
-  });
+  const { wps, authing } = scriptClients(target);
   const type = request.authingUserIdType ?? 'user_id';
   let verified = 0;
   const started = performance.now();
