@@ -79,7 +79,9 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
     heartbeatTimeout: '20 seconds',
     // The request's window for transient failures; non-retryable types stop at once.
     scheduleToCloseTimeout: settings.retryWindowMs,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    // A failed attempt is retried soon: the client has already retried what it safely could (a 429's
+    // Retry-After comes back as the failure's own delay), and the next attempt re-reads first.
+    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
   };
 }
 
