@@ -9,6 +9,7 @@ import {
   type System,
 } from '../../workflows/outcome';
 import type { Leaver } from '../../workflows/request';
+import type { CompleteResult } from '../../workflows/result';
 import type { RunningSimulators } from './simulators';
 
 /**
@@ -119,4 +120,22 @@ export function countOutcomes(outcomes: readonly LeaverOutcome[]): Record<System
   const counts = { wps: emptyCounts(), authing: emptyCounts() };
   for (const outcome of outcomes) for (const system of SYSTEMS) counts[system][outcome[system].status] += 1;
   return counts;
+}
+
+/**
+ * The verdict shared by the crash and restart tests: every leaver offboarded in both systems, once,
+ * as the directories say; `already` is allowed for a user whose acting attempt died before reporting.
+ */
+export function expectEveryLeaverOffboardedAfterCrash(
+  leavers: readonly Leaver[],
+  result: CompleteResult,
+  sims: RunningSimulators,
+  before: DirectorySnapshot,
+): void {
+  expect(outcomeProblems(leavers, result.outcomes, sims, before, { afterCrash: true })).toEqual([]);
+  const counts = countOutcomes(result.outcomes);
+  expect(counts.wps.done + counts.wps.already).toBe(leavers.length);
+  expect(counts.authing.done + counts.authing.already).toBe(leavers.length);
+  expect(result.totals).toEqual(counts);
+  expect(result.failedLeavers).toBe(0);
 }
