@@ -1,27 +1,32 @@
 /**
- * Spaces one vendor's HTTP exchanges evenly, per worker process: a token bucket with a burst of 1.
+ * Spaces one vendor's HTTP exchanges evenly, per worker process, and never lets more than
+ * `callsPerSecond` of them reach the vendor within one second, whatever the delays on the way.
  *
  * Why: the task queue's activity limit (`maxTaskQueueActivitiesPerSecond`) is itself a token bucket,
  * so the server dispatches activities in bursts, and each activity makes three calls (read, act,
  * read back). A vendor that counts calls in a sliding one-second window sees some windows above its
  * limit and answers 429. The pacer sits in front of every exchange (`send()` in ./http.ts: API
  * calls, token fetches, every retry try), so the calls leave this process at most `callsPerSecond`
- * per second, each at least `1 / callsPerSecond` seconds after the one before (plus `margin`).
+ * per second.
  *
- * How:
- * - Callers wait in one FIFO queue. A single pump releases the head of the queue once the gap since
- *   the previous release has passed, then waits for the next one: one timer at a time, no busy-wait,
- *   any number of concurrent callers.
- * - Gaps are measured from when a caller was really released (the clock after the wait), not from a
- *   planned slot: a timer that fires late (a busy event loop) delays the next release too, so a stall
- *   never turns into a burst of overdue calls. The cost is a rate a little under `callsPerSecond`
- *   (timers fire about a millisecond late).
- * - A caller that finds the queue empty and the gap already passed goes at once (no timer).
- * - The gap is `(1 + margin) / callsPerSecond` (margin default 2%): the vendor counts calls when they
- *   ARRIVE, and the time from our release to its clock varies by a few milliseconds (event loops,
- *   sockets, the network). At exactly 1/R apart, any call that is a little slower than the one R
- *   calls later puts R + 1 calls into one of the vendor's seconds; the margin gives every second
- *   20 ms of slack for that, at the price of 2% of the rate.
+ * Two rules decide when the next exchange may start:
+ * - Spacing: at least `(1 + margin) / callsPerSecond` seconds after the previous release, measured
+ *   from when that caller was really released (a timer that fires late delays the next release too,
+ *   so a stall never turns into a burst of overdue calls).
+ * - The window: with N = floor(callsPerSecond), exchange k + N starts no sooner than one second
+ *   after exchange k *ended* (answered or failed). The vendor counts a call somewhere between our
+ *   release and our receipt of its answer, and how late within that span depends on event loops,
+ *   sockets and the network, which spacing alone cannot bound: under load a call counted late and
+ *   one counted early put N + 1 calls in one of the vendor's seconds. Since exchange k was counted
+ *   before it ended, and exchange k + N is counted after it started, the two are at least a second
+ *   apart in the vendor's count, on any clock. The cost: N calls take one second plus one exchange's
+ *   duration, not one second, when calls are slow (at 300/s and 50 ms calls, 286/s).
+ *
+ * How: callers wait in one FIFO queue. A single pump releases the head once both rules allow, else
+ * waits for the sooner of a timer and the end of an exchange it waits for: one timer at a time, no
+ * busy-wait, any number of concurrent callers. A caller that finds the queue empty and both rules
+ * met goes at once (no timer). `take()` resolves with a `done` function that the caller calls once
+ * its exchange has ended; `send()` does so in every case.
  *
  * The waits are timers, so the activity's heartbeat ticker (activities/index.ts) goes on meanwhile.
  * They are made before an exchange starts, so they are not part of its HTTP timeout, of the
@@ -37,8 +42,8 @@ export interface CallPacerOptions {
   /** Most exchanges per second; a finite number above 0. */
   callsPerSecond: number;
   /**
-   * Extra spacing, as a share of `1 / callsPerSecond`, against jitter between our clock and the
-   * vendor's (see above). 0 to 1; default `CALL_PACER_DEFAULT_MARGIN` (0.02).
+   * Extra spacing, as a share of `1 / callsPerSecond`. 0 to 1; default `CALL_PACER_DEFAULT_MARGIN`
+   * (0: the window rule already keeps every vendor second within the limit).
    */
   margin?: number;
   /** Clock in milliseconds. Default `Date.now`. */
@@ -49,22 +54,38 @@ export interface CallPacerOptions {
 
 /** What `send()` needs: a turn to start one exchange. */
 export interface Pacer {
-  /** Resolves when the caller may start its exchange (callers are let through in call order). */
-  take(): Promise<void>;
+  /**
+   * Resolves when the caller may start its exchange (callers are let through in call order), with
+   * `done`, to be called once the exchange has ended (answered or failed); a second call is ignored.
+   */
+  take(): Promise<() => void>;
 }
 
-export const CALL_PACER_DEFAULT_MARGIN = 0.02;
+export const CALL_PACER_DEFAULT_MARGIN = 0;
+/** The vendor's window: at most N = floor(callsPerSecond) exchanges in any span this long. */
+const WINDOW_MS = 1_000;
+
+/** One released exchange; `endedAt` is set by its `done`. */
+interface Exchange {
+  endedAt?: number;
+}
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class CallPacer implements Pacer {
   /** The gap between two releases, in milliseconds: `(1 + margin) * 1000 / callsPerSecond`. */
   readonly intervalMs: number;
+  /** N: at most this many exchanges in any second of the vendor's count. */
+  readonly perWindow: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<(done: () => void) => void> = [];
+  /** The last `perWindow` released exchanges, oldest first. */
+  private readonly recent: Exchange[] = [];
   private lastReleaseAt: number | undefined;
   private pumping = false;
+  /** Wakes the pump when an exchange ends (it may be what the window waits for). */
+  private wake: (() => void) | undefined;
   /** Exchanges let through, and how many of them had to wait; for tests and logs. */
   released = 0;
   delayed = 0;
@@ -79,6 +100,7 @@ export class CallPacer implements Pacer {
       throw new RangeError(`margin must be a number from 0 to 1, got ${String(margin)}`);
     }
     this.intervalMs = ((1 + margin) * 1000) / rate;
+    this.perWindow = Math.max(1, Math.floor(rate));
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -88,25 +110,48 @@ export class CallPacer implements Pacer {
     return this.waiting.length;
   }
 
-  take(): Promise<void> {
+  take(): Promise<() => void> {
     if (!this.pumping && this.waiting.length === 0 && this.waitMs() <= 0) {
-      this.release();
-      return Promise.resolve();
+      return Promise.resolve(this.release());
     }
-    return new Promise<void>((resolve) => {
+    return new Promise<() => void>((resolve) => {
       this.waiting.push(resolve);
       this.delayed += 1;
       if (!this.pumping) void this.pump();
     });
   }
 
+  /** How long until both rules allow a release; infinite while the window waits for an exchange to end. */
   private waitMs(): number {
-    return this.lastReleaseAt === undefined ? 0 : this.lastReleaseAt + this.intervalMs - this.now();
+    const now = this.now();
+    const spacing = this.lastReleaseAt === undefined ? 0 : this.lastReleaseAt + this.intervalMs - now;
+    const oldest = this.recent.length < this.perWindow ? undefined : this.recent[0];
+    if (oldest === undefined) return spacing;
+    if (oldest.endedAt === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(spacing, oldest.endedAt + WINDOW_MS - now);
   }
 
-  private release(): void {
+  private release(): () => void {
     this.lastReleaseAt = this.now();
     this.released += 1;
+    const exchange: Exchange = {};
+    this.recent.push(exchange);
+    if (this.recent.length > this.perWindow) this.recent.shift();
+    return () => {
+      if (exchange.endedAt !== undefined) return;
+      exchange.endedAt = this.now();
+      this.wake?.();
+    };
+  }
+
+  /** A timer of `ms` (none when infinite), cut short when an exchange ends. */
+  private async nap(ms: number): Promise<void> {
+    const ended = new Promise<void>((resolve) => (this.wake = resolve));
+    try {
+      await (Number.isFinite(ms) ? Promise.race([this.sleep(Math.ceil(ms)), ended]) : ended);
+    } finally {
+      this.wake = undefined;
+    }
   }
 
   private async pump(): Promise<void> {
@@ -116,14 +161,14 @@ export class CallPacer implements Pacer {
         const wait = this.waitMs();
         if (wait > 0) {
           try {
-            await this.sleep(Math.ceil(wait));
+            await this.nap(wait);
           } catch {
-            // Whatever went wrong with the timer, the head of the queue goes next.
+            // Whatever went wrong with the timer, the rules are checked again.
           }
+          continue;
         }
         const next = this.waiting.shift();
-        this.release();
-        next?.();
+        next?.(this.release());
       }
     } finally {
       this.pumping = false;

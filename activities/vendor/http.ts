@@ -40,7 +40,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
  * With `pacer` (./call-pacer.ts), the exchange first waits for its turn. Every HTTP exchange with a
  * vendor goes through here (API calls, token fetches, every retry try), so the pacer sees them all.
  * The wait comes before the request is made: it is not part of the HTTP timeout nor of the duration
- * reported to `metrics`.
+ * reported to `metrics`. The pacer is told when the exchange has ended, answered or not.
  */
 export async function send<T>(
   vendor: VendorName,
@@ -49,9 +49,10 @@ export async function send<T>(
   metrics?: VendorMetrics,
   pacer?: Pacer,
 ): Promise<AxiosResponse<T>> {
-  if (pacer) await pacer.take();
+  const turnDone = pacer ? await pacer.take() : undefined;
   const started = process.hrtime.bigint();
   const ended = (): void => {
+    turnDone?.();
     if (!metrics) return;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     observeSafely(() => metrics.callEnded({ vendor, operation, seconds }));

@@ -143,15 +143,58 @@ describe('CallPacer', () => {
     }
   });
 
-  it('spaces by default a little more than 1/rate: 2% against arrival jitter at the vendor', async () => {
+  it('spaces by default exactly 1/rate: the window rule, not a margin, covers arrival jitter at the vendor', async () => {
     const { clock, sleeps, timing } = fakeTiming();
     const start = clock.t;
     const pacer = new CallPacer({ callsPerSecond: 10, ...timing });
-    expect(CALL_PACER_DEFAULT_MARGIN).toBe(0.02);
-    expect(pacer.intervalMs).toBeCloseTo(102, 9);
+    expect(CALL_PACER_DEFAULT_MARGIN).toBe(0);
+    expect(pacer.intervalMs).toBe(100);
     const order = await releases(pacer, 3, timing.now);
-    expect(sleeps).toEqual([102, 102]);
-    expect(order.map(([, at]) => at - start)).toEqual([0, 102, 204]);
+    expect(sleeps).toEqual([100, 100]);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 100, 200]);
+  });
+
+  it('a margin widens the gap by its share', () => {
+    const { timing } = fakeTiming();
+    expect(new CallPacer({ callsPerSecond: 10, margin: 0.02, ...timing }).intervalMs).toBeCloseTo(102, 9);
+  });
+
+  it('starts exchange k + N no sooner than a second after exchange k ended (N = floor(rate)), however slow k was', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 2.5, ...timing }); // 400 ms apart, N = 2
+    expect(pacer.perWindow).toBe(2);
+    const done0 = await pacer.take(); // at 0
+    const done1 = await pacer.take(); // at 400
+    expect(clock.t - start).toBe(400);
+    let third: number | undefined;
+    const pending = pacer.take().then((done) => {
+      third = clock.t - start;
+      return done;
+    });
+    // Exchange 0 has not ended: however long it takes, the third waits (no timer spins meanwhile).
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(third).toBeUndefined();
+    expect(pacer.queued).toBe(1);
+    expect(sleeps).toEqual([400]);
+    clock.t = start + 700;
+    done0(); // ended at 700: the third may start at 1,700, not at 800 (spacing alone)
+    const done2 = await pending;
+    expect(third).toBe(1_700);
+    done1(); // ended at 1,700: the next one waits for 2,700
+    done2();
+    done2(); // a second call is ignored
+    await pacer.take();
+    expect(clock.t - start).toBe(2_700);
+  });
+
+  it('an exchange that ended long ago holds nobody back: only the spacing applies', async () => {
+    const { clock, sleeps, timing } = fakeTiming();
+    const pacer = new CallPacer({ callsPerSecond: 1, ...timing }); // N = 1
+    (await pacer.take())();
+    clock.t += 5_000;
+    (await pacer.take())();
+    expect(sleeps).toEqual([]);
   });
 
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses callsPerSecond %p', (rate) => {
@@ -198,7 +241,7 @@ describe('send() with a pacer', () => {
     const pacer: Pacer = {
       take: () => {
         events.push('take');
-        return new Promise<void>((resolve) => (letThrough = resolve));
+        return new Promise((resolve) => (letThrough = () => resolve(() => events.push('done'))));
       },
     };
     const sent = send(
@@ -215,7 +258,18 @@ describe('send() with a pacer', () => {
     expect(events).toEqual(['take']);
     letThrough();
     await expect(sent).resolves.toBe(response);
-    expect(events).toEqual(['take', 'request']);
+    expect(events).toEqual(['take', 'request', 'done']);
+  });
+
+  it('tells the pacer when an exchange failed as well as when it was answered', async () => {
+    let ended = 0;
+    const pacer: Pacer = { take: () => Promise.resolve(() => (ended += 1)) };
+    const response = { status: 200, data: {}, headers: {} } as AxiosResponse;
+    await send('wps', 'batch_read', () => Promise.resolve(response), undefined, pacer);
+    await expect(
+      send('wps', 'batch_read', () => Promise.reject(new Error('socket hang up')), undefined, pacer),
+    ).rejects.toThrow('request failed before an answer');
+    expect(ended).toBe(2);
   });
 
   it('a client uses the pacer it is given, or makes one from callsPerSecond', () => {
