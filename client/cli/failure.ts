@@ -1,3 +1,4 @@
+import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../../codec/aes-gcm-codec';
 import {
   isGrpcServiceError,
   NamespaceNotFoundError,
@@ -80,6 +81,11 @@ function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The SDK's payload converter met an encrypted payload with no codec to decrypt it. */
+function isUndecodedEncryption(err: unknown): boolean {
+  return err instanceof Error && err.message.includes(`Unknown encoding: ${ENCRYPTED_ENCODING}`);
+}
+
 /** Maps anything a command threw to a CliFailure with a message an operator can act on. */
 export function toFailure(err: unknown, context: FailureContext = {}): CliFailure {
   if (err instanceof CliFailure) return err;
@@ -107,6 +113,13 @@ export function toFailure(err: unknown, context: FailureContext = {}): CliFailur
     return new CliFailure('run_failed', `the run for ${run} failed: ${err.cause?.message ?? err.message}`, {
       cause: err,
     });
+  }
+  if (err instanceof PayloadDecryptionError || isUndecodedEncryption(err)) {
+    return new CliFailure(
+      'internal',
+      `the run's data is encrypted and this client cannot decrypt it (${(err as Error).message}): set PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE to the keys the worker uses`,
+      { cause: err },
+    );
   }
   const noAnswer =
     `no answer within ${Math.round((context.timeoutMs ?? 0) / 1000)} s` +

@@ -1,4 +1,7 @@
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+// Not re-exported from the package's index; the SDK decodes search attributes with it too.
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { FAILED_COUNT, LEAVER_COUNT, PHASE, REQUEST_ID } from '../../workflows/search-attributes';
 import { runUrl } from '../offboarding';
 import { stringOption, flag } from './arguments';
@@ -20,19 +23,60 @@ interface ListedRun {
   uiUrl: string;
 }
 
-function listed(info: WorkflowExecutionInfo, uiBaseUrl: string, namespace: string): ListedRun {
-  const attributes = info.typedSearchAttributes;
+type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
+
+function isoTime(time: RawExecution['startTime']): string | null {
+  if (!time) return null;
+  const seconds = Number(time.seconds ?? 0);
+  return new Date(seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
+}
+
+/**
+ * A run from its visibility record, read raw: only the search attributes (never encrypted) and the
+ * execution's own fields. The SDK's `workflow.list` decodes every run's memo too, so one run whose
+ * memo this client cannot decode (encrypted under a key it does not hold) would fail the whole list.
+ */
+function listed(raw: RawExecution, uiBaseUrl: string, namespace: string): ListedRun {
+  const attributes = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+  const workflowId = raw.execution?.workflowId ?? '';
+  const status = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? 'UNSPECIFIED';
   return {
     requestId: attributes.get(REQUEST_ID) ?? null,
-    workflowId: info.workflowId,
-    status: info.status.name,
+    workflowId,
+    status: status.replace('WORKFLOW_EXECUTION_STATUS_', ''),
     phase: attributes.get(PHASE) ?? null,
     leavers: attributes.get(LEAVER_COUNT) ?? null,
     failedLeavers: attributes.get(FAILED_COUNT) ?? null,
-    startTime: info.startTime.toISOString(),
-    closeTime: info.closeTime?.toISOString() ?? null,
-    uiUrl: runUrl(uiBaseUrl, namespace, info.workflowId),
+    startTime: isoTime(raw.startTime) ?? '',
+    closeTime: isoTime(raw.closeTime),
+    uiUrl: runUrl(uiBaseUrl, namespace, workflowId),
   };
+}
+
+/** Up to `limit` runs matching `query`, page by page. */
+async function listRuns(
+  client: Client,
+  namespace: string,
+  query: string,
+  limit: number,
+  uiBaseUrl: string,
+): Promise<ListedRun[]> {
+  const found: ListedRun[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace,
+      query,
+      pageSize: Math.min(limit, 1000),
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const raw of page.executions) {
+      found.push(listed(raw, uiBaseUrl, namespace));
+      if (found.length >= limit) return found;
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return found;
 }
 
 function table(runs: ListedRun[]): string {
@@ -90,14 +134,9 @@ Options:
     const limit = Number(rawLimit);
     if (!/^\d+$/.test(rawLimit) || limit < 1)
       throw usage(`--limit must be a whole number above 0; got "${rawLimit}"`);
-    const runs = await ctx.bounded(async (client, { namespace }) => {
-      const found: ListedRun[] = [];
-      for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-        found.push(listed(info, ctx.uiBaseUrl, namespace));
-        if (found.length >= limit) break;
-      }
-      return found;
-    });
+    const runs = await ctx.bounded((client, { namespace }) =>
+      listRuns(client, namespace, query, limit, ctx.uiBaseUrl),
+    );
     ctx.out.result(runs.length === 0 ? 'no runs match' : table(runs), { query, runs });
     return EXIT.ok;
   },

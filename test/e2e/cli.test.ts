@@ -5,11 +5,14 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { runCli as runCliInProcess } from '../../client/cli/main';
+import { startOffboarding } from '../../client/offboarding';
+import { dataConverterFor } from '../../codec/data-converter';
 import { parseCsv } from '../../client/csv';
 import { RESULT_CSV_COLUMNS } from '../../client/report';
 import { freePort } from '../../scripts/lib/ports';
 import { generateDirectory } from '../../simulators/directory';
 import { workflowIdFor } from '../../workflows/request';
+import { keyringOf } from '../codec/helpers';
 import { buildDist, childEnv, CLI, ROOT, runCli } from '../support/compiled';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
 import { createTestWorker } from '../support/temporal';
@@ -598,6 +601,46 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       `no leaver failed in the run for requestId ${retryId}: nothing to retry`,
     );
   }, 170_000);
+
+  it('list shows runs whose payloads it cannot decode (encrypted under a key it lacks) by their search attributes', async () => {
+    const requestId = `cli-foreign-key-${randomUUID()}`;
+    const connection = await Connection.connect({ address });
+    try {
+      // Another deployment's key: this CLI (no PAYLOAD_CODEC_KEYS) cannot read the run's memo.
+      const foreign = new Client({ connection, dataConverter: dataConverterFor(keyringOf('other-key')) });
+      const started = await startOffboarding(
+        foreign,
+        { requestId, leavers: leavers(300, 2) },
+        {
+          taskQueue: `nobody-serves-${randomUUID()}`,
+          namespace: 'default',
+        },
+      );
+      try {
+        const listed = await eventually('the encrypted run in list', async () => {
+          const list = json(expectExit(await offboard('list', '--json', '--limit', '1000'), 0));
+          return (list.runs as Array<{ requestId: string }>).find((r) => r.requestId === requestId);
+        });
+        expect(listed).toMatchObject({
+          phase: 'validating',
+          leavers: 2,
+          failedLeavers: 0,
+          status: 'RUNNING',
+        });
+        expect(expectExit(await offboard('list', '--phase', 'validating'), 0).stdout).toMatch(
+          new RegExp(`${requestId} +validating +2 +0 +\\d{4}-`),
+        );
+        // Asked about that run itself, the CLI says what is missing instead of a decoder's error.
+        expect(expectExit(await offboard('status', requestId), 70).stderr).toContain(
+          "the run's data is encrypted and this client cannot decrypt it",
+        );
+      } finally {
+        await foreign.workflow.getHandle(started.workflowId).terminate('test over');
+      }
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
 
   it('an unknown requestId: every command that names one says so, exit 3', async () => {
     const unknown = `cli-nobody-${randomUUID()}`;
