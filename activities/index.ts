@@ -1,9 +1,10 @@
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import type { SystemOutcome } from '../workflows/outcome';
 import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
 import type { WpsUserStatus } from './wps/client';
-import { toActivityFailure } from './vendor/errors';
+import { classifyFailure } from './vendor/call-retry';
+import { toActivityFailure, VendorError } from './vendor/errors';
 
 /** What the activities need from WPS 365; `WpsClient` is the real one. */
 export interface WpsDirectory {
@@ -45,6 +46,27 @@ interface ActedCheckpoint {
 }
 
 const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * An action the vendor answered with a transient failure (a 5xx, a failure inside an HTTP 200 body)
+ * may or may not have taken effect: the attempt re-reads the ids it sent and acts again on those
+ * still pending, up to this many times, instead of failing and waiting for Temporal's retry (its
+ * backoff, a new dispatch, a new first read). A timeout or a dropped connection is left to that
+ * retry: it has already cost an HTTP timeout.
+ */
+const ACTION_ROUNDS = 3;
+/** No new round starts this long after the attempt began, so an attempt stays well within its timeout. */
+const ACTION_ROUNDS_WITHIN_MS = 20_000;
+/** Jittered wait before re-reading, at most this long. */
+const ACTION_ROUND_DELAY_MS = 100;
+
+/** A transient failure that came with the vendor's answer: it may have acted, and it is up. */
+function answeredMayHaveActed(err: unknown): boolean {
+  return (
+    err instanceof VendorError &&
+    classifyFailure(err) === 'mayHaveActed' &&
+    err.details.httpStatus !== undefined
+  );
+}
 
 function actedByEarlierAttempts(): Set<string> {
   const details = activityInfo().heartbeatDetails as Partial<ActedCheckpoint> | undefined;
@@ -54,7 +76,9 @@ function actedByEarlierAttempts(): Set<string> {
 /**
  * Brings every id in a batch to the target state and reports, per id and in input order, what it
  * found and did: read first (so an id already so is not sent again and an unknown id is told apart),
- * act on the rest, then read back to verify. Safe to retry: a retry re-reads. Before acting it
+ * act on the rest (after an answered transient failure of the action: read those again and act on
+ * the ones still pending, see ACTION_ROUNDS), then read back to verify. Safe to retry: a retry
+ * re-reads. Before acting it
  * records the ids in a heartbeat, which Temporal hands to the next attempt, so that an attempt that
  * acted and then failed (say, on the read-back) is credited as `done`, not reported `already`.
  */
@@ -87,6 +111,7 @@ async function convergeSteps<S>(
   actedBefore: ReadonlySet<string>,
   recordActing: (checkpoint: ActedCheckpoint) => void,
 ): Promise<SystemOutcome[]> {
+  const started = Date.now();
   const before = await read(userIds);
   const pending = userIds.filter((id) => {
     const status = before.get(id);
@@ -96,7 +121,7 @@ async function convergeSteps<S>(
   let after = new Map<string, S>();
   if (pending.length > 0) {
     recordActing({ acted: [...actedBefore, ...pending] });
-    vendorRequestId = (await act(pending)).vendorRequestId;
+    vendorRequestId = await actUntilAnswered(pending, isTarget, read, act, started);
     after = await read(pending);
   }
   return userIds.map((id): SystemOutcome => {
@@ -114,6 +139,40 @@ async function convergeSteps<S>(
       ...(vendorRequestId === undefined ? {} : { vendorRequestId }),
     };
   });
+}
+
+/**
+ * Acts on `pending`; after an answered transient failure, re-reads the ids still pending and acts
+ * again on those not yet in the target state (ACTION_ROUNDS). Returns the request id of the action
+ * that succeeded, or undefined when a failed one had taken effect after all.
+ */
+async function actUntilAnswered<S>(
+  pending: readonly string[],
+  isTarget: (status: S) => boolean,
+  read: (ids: readonly string[]) => Promise<Map<string, S>>,
+  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
+  started: number,
+): Promise<string | undefined> {
+  let remaining = pending;
+  for (let round = 1; ; round++) {
+    try {
+      return (await act(remaining)).vendorRequestId;
+    } catch (err) {
+      const more = round < ACTION_ROUNDS && Date.now() - started < ACTION_ROUNDS_WITHIN_MS;
+      if (!more || !answeredMayHaveActed(err)) throw err;
+      log.info('the action failed and may have taken effect: reading again before acting again', {
+        round,
+        users: remaining.length,
+      });
+      await sleep(Math.floor(Math.random() * ACTION_ROUND_DELAY_MS));
+      const now = await read(remaining);
+      remaining = remaining.filter((id) => {
+        const status = now.get(id);
+        return status !== undefined && !isTarget(status);
+      });
+      if (remaining.length === 0) return undefined;
+    }
+  }
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -17,7 +17,7 @@ import { observeSafely } from './metrics';
  * - `action` (WPS batch_disable, Authing resign-user-batch): only failures that prove the vendor did
  *   nothing: a 429 (refused before acting), or a connection that was never made (ECONNREFUSED, a DNS
  *   failure). A 5xx, a timeout or a dropped connection may come after the vendor acted, so it is
- *   thrown as is: the activity-level retry re-reads first, which is the safe path.
+ *   thrown as is: the activity re-reads those ids before acting again, which is the safe path.
  * - Never a failure that is not transient (`VendorError.retryable` false), nor anything that is not
  *   a `VendorError`.
  *
@@ -187,7 +187,7 @@ export function decideRetry(
   if (spec.kind === 'action' && !sentNothing && failure === 'mayHaveActed') {
     return {
       retry: false,
-      reason: 'the vendor may have acted; the activity retry re-reads before acting again',
+      reason: 'the vendor may have acted; the activity re-reads before acting again',
     };
   }
   if (state.retries >= policy.maxRetries) return { retry: false, reason: 'no tries left' };

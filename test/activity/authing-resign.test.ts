@@ -198,16 +198,16 @@ describe('resignAuthingUsers against the Authing simulator', () => {
       expect(resignedUsers()).toEqual([]);
     });
 
-    it('a failure that did resign (statusCode 500 after the effect): the retry re-reads and sends nothing again', async () => {
+    it('a failure that did resign (statusCode 500 after the effect): the attempt re-reads and sends nothing again', async () => {
       await setup();
       sims.authing.nextResignAnswers.push({ statusCode: 500, message: 'busy', apply: true });
       const { result, attempts, failures } = await runLikeTemporalRetries(() => runner()(BATCH), {
         maxIntervalMs: 10,
       });
-      expect(attempts).toBe(2);
-      expect(failures[0]?.type).toBe('VendorUnavailable');
-      // Resigned by the first attempt, seen as such by the second: honest "already", never a second resign.
-      expect(statuses(result)).toEqual(['already', 'already', 'already', 'already', 'already', 'not_found']);
+      expect(attempts).toBe(1);
+      expect(failures).toEqual([]);
+      // Resigned by this attempt's one call, seen as such by its second read: done, never a second resign.
+      expect(statuses(result)).toEqual(['done', 'done', 'done', 'done', 'already', 'not_found']);
       expect(resignedUsers()).toEqual(TARGETS);
       expect(resignCalls()).toHaveLength(1);
     });
@@ -267,8 +267,10 @@ describe('resignAuthingUsers against the Authing simulator', () => {
       maxAttempts: 60,
       maxIntervalMs: 20,
     });
-    expect(failures.length).toBeGreaterThan(0);
+    // The storm was real (some answers were failures in HTTP 200 bodies); what reached the retry, if
+    // anything (the activity re-reads and acts again itself after a failed resign), was transient.
     expect(sims.authing.calls.some((c) => c.injected === 'failInBody' && c.httpStatus === 200)).toBe(true);
+    expect(failures.every((f) => f.type === 'VendorUnavailable' && !f.nonRetryable)).toBe(true);
     expect(statuses(result).slice(4)).toEqual(['already', 'not_found']);
     expect(resignedUsers()).toEqual(TARGETS);
   });

@@ -11,6 +11,7 @@ import {
 import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
 import type { CallRetryOptions } from '../../activities/vendor/call-retry';
 import type { VendorMetrics } from '../../activities/vendor/metrics';
+import { VendorError } from '../../activities/vendor/errors';
 import { Secret } from '../../activities/vendor/secret';
 import type { WpsClient, WpsClientOptions } from '../../activities/wps/client';
 import type { AuthingUserRecord } from '../../simulators/authing/server';
@@ -208,21 +209,50 @@ describe('WPS: transient failures retried per call inside the client', () => {
   it('a batch_disable answered 503 is NOT retried by the client: one call, the same VendorUnavailable as before', async () => {
     const s = await start();
     const { waits, callRetry } = timing();
-    const wps = wpsWithHook(wpsClient(s, { callRetry }), () =>
-      s.wps.configure({ faults: { serverErrorRate: 1 } }),
-    );
-    const af = await failureOf(disableOnce(wps));
-    expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    expect(af.details?.[0]).toMatchObject({
+    s.wps.configure({ faults: { serverErrorRate: 1 } });
+    const err = await wpsClient(s, { callRetry })
+      .disableUsers(['w-1', 'w-2'])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(VendorError);
+    expect((err as VendorError).details).toMatchObject({
       vendor: 'wps',
       kind: 'transient',
       operation: 'batch_disable',
       httpStatus: 503,
       vendorRequestId: expect.stringMatching(/^wps-sim-req-/) as unknown,
     });
+    expect(wpsCalls(s)).toEqual([['batch_disable', 503]]);
+    expect(waits).toEqual([]);
+  });
+
+  it('after a batch_disable answered 503 the activity reads again before acting again, in the same attempt', async () => {
+    const s = await start();
+    const { waits, callRetry } = timing();
+    const client = wpsClient(s, { callRetry });
+    let disables = 0;
+    const wps: WpsDirectory = {
+      // The 503 answers the first disable only.
+      readUsers: (ids) => {
+        s.wps.configure({ faults: { serverErrorRate: 0 } });
+        return client.readUsers(ids);
+      },
+      disableUsers: (ids) => {
+        disables += 1;
+        if (disables === 1) s.wps.configure({ faults: { serverErrorRate: 1 } });
+        return client.disableUsers(ids);
+      },
+    };
+    const outcomes = await disableOnce(wps);
+    expect(statuses(outcomes)).toEqual(EXPECTED);
     expect(wpsCalls(s)).toEqual([
       ['batch_read', 200],
       ['batch_disable', 503],
+      ['batch_read', 200],
+      ['batch_disable', 200],
+      ['batch_read', 200],
     ]);
     expect(waits).toEqual([]);
   });
@@ -347,12 +377,15 @@ describe('Authing: transient failures retried per call inside the client', () =>
   it('a resign-user-batch answered 503 is NOT retried by the client: one call, nothing resigned twice', async () => {
     const s = await start();
     const { waits, callRetry } = timing();
-    const authing = authingWithHook(authingClient(s, { callRetry }), () =>
-      s.authing.configure({ faults: { serverErrorRate: 1 } }),
+    const client = authingClient(s, { callRetry });
+    await client.readUsers(['a-1'], 'user_id'); // the token, fetched before the fault
+    s.authing.configure({ faults: { serverErrorRate: 1 } });
+    const err = await client.resignUsers(['a-1', 'a-2'], 'user_id').then(
+      () => undefined,
+      (e: unknown) => e,
     );
-    const af = await failureOf(resignOnce(authing));
-    expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
-    expect(af.details?.[0]).toMatchObject({
+    expect(err).toBeInstanceOf(VendorError);
+    expect((err as VendorError).details).toMatchObject({
       vendor: 'authing',
       kind: 'transient',
       operation: 'resign-user-batch',
@@ -363,16 +396,23 @@ describe('Authing: transient failures retried per call inside the client', () =>
       ['get-user-batch', 200],
       ['resign-user-batch', 503],
     ]);
+    expect(s.authing.resignations).toEqual([]);
     expect(waits).toEqual([]);
   });
 
-  it('a resign that did act but answered statusCode 500 is NOT repeated: one resign call', async () => {
+  it('a resign that did act but answered statusCode 500 is NOT repeated: the activity reads again, sees it done, sends nothing more', async () => {
     const s = await start();
     s.authing.nextResignAnswers.push({ statusCode: 500, message: 'busy', apply: true });
     const { waits, callRetry } = timing();
-    const af = await failureOf(resignOnce(authingClient(s, { callRetry })));
-    expect(af.details?.[0]).toMatchObject({ operation: 'resign-user-batch', statusCode: 500 });
-    expect(apiCalls(s).filter(([path]) => path === 'resign-user-batch')).toHaveLength(1);
+    const outcomes = await resignOnce(authingClient(s, { callRetry }));
+    // Sent by this attempt and verified: done, not "already".
+    expect(statuses(outcomes)).toEqual(EXPECTED);
+    expect(apiCalls(s)).toEqual([
+      ['get-user-batch', 200],
+      ['resign-user-batch', 200],
+      ['get-user-batch', 200],
+      ['get-user-batch', 200],
+    ]);
     expect(s.authing.resignations.map((r) => r.userId)).toEqual(['a-1', 'a-2']);
     expect(waits).toEqual([]);
   });

@@ -94,7 +94,11 @@ describe('WPS connector under faults', () => {
     const wps = client(s);
     const run = await runLikeTemporalRetries(() => runDisable(wps), { maxIntervalMs: 50, maxAttempts: 60 });
     expectConverged(s, run.result);
-    expect(run.failures.length).toBeGreaterThan(0);
+    // The storm was real, the disables included (the activity itself reads again and acts again after
+    // a disable answered 503, so few or none of them reach the retry); whatever did was a 503.
+    expect(
+      s.wps.calls.filter((c) => c.path.endsWith('batch_disable') && c.status === 503).length,
+    ).toBeGreaterThan(0);
     for (const f of run.failures) {
       expect(f.type).toBe('VendorUnavailable');
       expect(f.details?.[0]).toMatchObject({ httpStatus: 503, vendorMessage: 'service unavailable' });
