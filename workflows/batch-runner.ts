@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   proxyActivities,
+  TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
@@ -216,6 +217,17 @@ export function failureOutcome(err: unknown): SystemOutcome {
 
 function describeFailure(err: unknown): SystemOutcome {
   const cause = err instanceof ActivityFailure ? err.cause : err;
+  // The window ran out while an attempt was running: the server's timeout carries the last failed
+  // attempt's failure, which says more than "ScheduleToClose timeout" (the SDK keeps it only in the
+  // timeout's raw failure).
+  const last = cause instanceof TimeoutFailure ? cause.failure?.cause : undefined;
+  if (last?.message) {
+    return {
+      status: 'failed',
+      code: last.applicationFailureInfo?.type ?? 'Failed',
+      message: cut(last.message),
+    };
+  }
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;
     return {

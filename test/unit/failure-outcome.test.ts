@@ -1,0 +1,50 @@
+import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
+import { failureOutcome } from '../../workflows/batch-runner';
+
+/**
+ * How a batch's final activity failure becomes a leaver's recorded outcome (workflows/batch-runner.ts).
+ * The failures are built as the SDK hands them to the workflow.
+ */
+describe('failureOutcome', () => {
+  const vendor503 = ApplicationFailure.create({
+    message: 'wps batch_read failed: HTTP 503, "service unavailable"',
+    type: 'VendorUnavailable',
+    details: [{ vendorCode: '503', vendorRequestId: 'req-9' }],
+  });
+  const gaveUp = (message: ApplicationFailure | TimeoutFailure) =>
+    new ActivityFailure('activity failed', 'disableWpsUsers', '1', RetryState.TIMEOUT, 'w', message);
+
+  it('the window ran out between attempts: the last error, said to be the last', () => {
+    expect(failureOutcome(gaveUp(vendor503))).toEqual({
+      status: 'failed',
+      code: '503',
+      vendorRequestId: 'req-9',
+      message:
+        'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
+    });
+  });
+
+  it('the window ran out during an attempt: the last failed attempt, kept in the timeout, is what is recorded', () => {
+    const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
+    // As the SDK's failure converter leaves it: the last attempt's failure only in the raw failure.
+    timeout.failure = {
+      message: 'activity ScheduleToClose timeout',
+      cause: { message: vendor503.message, applicationFailureInfo: { type: 'VendorUnavailable' } },
+    };
+    expect(failureOutcome(gaveUp(timeout))).toEqual({
+      status: 'failed',
+      code: 'VendorUnavailable',
+      message:
+        'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
+    });
+  });
+
+  it('a timeout before any attempt failed says so', () => {
+    const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
+    expect(failureOutcome(gaveUp(timeout))).toMatchObject({
+      status: 'failed',
+      code: 'TimeoutFailure',
+      message: 'gave up at the end of the retry window; last error: activity ScheduleToClose timeout',
+    });
+  });
+});
