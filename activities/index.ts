@@ -1,4 +1,4 @@
-import { activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { SystemOutcome } from '../workflows/outcome';
 import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
@@ -164,7 +164,9 @@ async function actUntilAnswered<S>(
         round,
         users: remaining.length,
       });
-      await sleep(Math.floor(Math.random() * ACTION_ROUND_DELAY_MS));
+      // A plain timer, as in the clients' own retries: the activity's cancellation-aware sleep would
+      // turn a worker's shutdown into a failure of this batch instead of letting the round finish.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * ACTION_ROUND_DELAY_MS)));
       const now = await read(remaining);
       remaining = remaining.filter((id) => {
         const status = now.get(id);
