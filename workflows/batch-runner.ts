@@ -1,11 +1,12 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  defaultPayloadConverter,
   proxyActivities,
   TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { RetryState } from '@temporalio/common';
+import { DefaultFailureConverter, RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   emptyCounts,
@@ -74,7 +75,8 @@ export function initialOutcomes(leavers: readonly Leaver[]): LeaverOutcome[] {
 function activityOptions(settings: BatchRunSettings, system: System): ActivityOptions {
   return {
     taskQueue: vendorTaskQueue(settings.taskQueue, system),
-    // One attempt covers a read, an action and a read-back, each with its own 15 s HTTP timeout.
+    // One attempt covers a read, an action and a read-back (and, after an action answered with a 5xx,
+    // a re-read and a new action: activities/index.ts), each call with its own 15 s HTTP timeout.
     startToCloseTimeout: '2 minutes',
     // The activity heartbeats while it works, so a worker that dies is noticed in seconds, not minutes.
     heartbeatTimeout: '20 seconds',
@@ -87,6 +89,7 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
 }
 
 const vendor = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
+const failureConverter = new DefaultFailureConverter();
 
 /** Runs `batches` (positions relative to `state.outcomes`) until done or cancelled. */
 export async function runBatches(
@@ -216,18 +219,13 @@ export function failureOutcome(err: unknown): SystemOutcome {
 }
 
 function describeFailure(err: unknown): SystemOutcome {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
+  let cause = err instanceof ActivityFailure ? err.cause : err;
   // The window ran out while an attempt was running: the server's timeout carries the last failed
-  // attempt's failure, which says more than "ScheduleToClose timeout" (the SDK keeps it only in the
-  // timeout's raw failure).
+  // attempt's failure, which says more than "ScheduleToClose timeout". The SDK keeps it only in the
+  // timeout's raw failure: converted here as the SDK converts any failure (its encoded message and
+  // details, already decrypted by the worker's codec, included).
   const last = cause instanceof TimeoutFailure ? cause.failure?.cause : undefined;
-  if (last?.message) {
-    return {
-      status: 'failed',
-      code: last.applicationFailureInfo?.type ?? 'Failed',
-      message: cut(last.message),
-    };
-  }
+  if (last) cause = failureConverter.failureToError(last, defaultPayloadConverter);
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;
     return {

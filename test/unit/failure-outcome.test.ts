@@ -1,4 +1,12 @@
-import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  DefaultFailureConverter,
+  defaultPayloadConverter,
+  RetryState,
+  TimeoutFailure,
+} from '@temporalio/common';
+import { failureConverter as encodingConverter } from '../../codec/failure-converter';
 import { failureOutcome } from '../../workflows/batch-runner';
 
 /**
@@ -24,20 +32,28 @@ describe('failureOutcome', () => {
     });
   });
 
-  it('the window ran out during an attempt: the last failed attempt, kept in the timeout, is what is recorded', () => {
-    const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
-    // As the SDK's failure converter leaves it: the last attempt's failure only in the raw failure.
-    timeout.failure = {
-      message: 'activity ScheduleToClose timeout',
-      cause: { message: vendor503.message, applicationFailureInfo: { type: 'VendorUnavailable' } },
-    };
-    expect(failureOutcome(gaveUp(timeout))).toEqual({
-      status: 'failed',
-      code: 'VendorUnavailable',
-      message:
-        'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
-    });
-  });
+  it.each([
+    ['in plain text', new DefaultFailureConverter()],
+    ['encoded (PAYLOAD_CODEC_KEYS set: "Encoded failure" in the history)', encodingConverter],
+  ])(
+    'the window ran out during an attempt: the last failed attempt, kept in the timeout, is recorded (%s)',
+    (_, converter) => {
+      const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
+      // As the workflow receives it: the SDK's converter keeps the last attempt's failure only in the
+      // timeout's raw failure (decrypted by the worker's codec before it reaches the workflow).
+      timeout.failure = {
+        message: 'activity ScheduleToClose timeout',
+        cause: converter.errorToFailure(vendor503, defaultPayloadConverter),
+      };
+      expect(failureOutcome(gaveUp(timeout))).toEqual({
+        status: 'failed',
+        code: '503',
+        vendorRequestId: 'req-9',
+        message:
+          'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
+      });
+    },
+  );
 
   it('a timeout before any attempt failed says so', () => {
     const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
