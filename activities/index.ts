@@ -54,17 +54,26 @@ const HEARTBEAT_EVERY_MS = 5_000;
  * retry: it has already cost an HTTP timeout.
  */
 const ACTION_ROUNDS = 3;
-/** No new round starts this long after the attempt began, so an attempt stays well within its timeout. */
-const ACTION_ROUNDS_WITHIN_MS = 20_000;
+/**
+ * No new round starts this long after the attempt began. A round and the read-back after it are at
+ * most three calls of about 35 s each (call-retry.ts `maxElapsedMs` plus one HTTP timeout), so an
+ * attempt that starts its last round by then still ends inside the 2-minute start-to-close timeout
+ * (workflows/batch-runner.ts).
+ */
+const ACTION_ROUNDS_WITHIN_MS = 10_000;
 /** Jittered wait before re-reading, at most this long. */
 const ACTION_ROUND_DELAY_MS = 100;
 
-/** A transient failure that came with the vendor's answer: it may have acted, and it is up. */
-function answeredMayHaveActed(err: unknown): boolean {
+/**
+ * A transient failure that came with the vendor's answer: it may have acted, and it is up. Not one
+ * that asks for a pause (Retry-After): that wait is Temporal's retry's to make.
+ */
+function answeredMayHaveActed(err: unknown): err is VendorError {
   return (
     err instanceof VendorError &&
     classifyFailure(err) === 'mayHaveActed' &&
-    err.details.httpStatus !== undefined
+    err.details.httpStatus !== undefined &&
+    err.details.retryAfterMs === undefined
   );
 }
 
@@ -117,11 +126,12 @@ async function convergeSteps<S>(
     const status = before.get(id);
     return status !== undefined && !isTarget(status);
   });
-  let vendorRequestId: string | undefined;
+  // Per id, the request id of the action that brought it to the target state (when known).
+  let requestIds = new Map<string, string | undefined>();
   let after = new Map<string, S>();
   if (pending.length > 0) {
     recordActing({ acted: [...actedBefore, ...pending] });
-    vendorRequestId = await actUntilAnswered(pending, isTarget, read, act, started);
+    requestIds = await actUntilAnswered(pending, isTarget, read, act, started);
     after = await read(pending);
   }
   return userIds.map((id): SystemOutcome => {
@@ -129,22 +139,23 @@ async function convergeSteps<S>(
     if (was === undefined) return { status: 'not_found' };
     if (isTarget(was)) return { status: actedBefore.has(id) ? 'done' : 'already' };
     const now = after.get(id);
-    if (now !== undefined && isTarget(now)) {
-      return vendorRequestId === undefined ? { status: 'done' } : { status: 'done', vendorRequestId };
-    }
+    const vendorRequestId = requestIds.get(id);
+    const request = vendorRequestId === undefined ? {} : { vendorRequestId };
+    if (now !== undefined && isTarget(now)) return { status: 'done', ...request };
     return {
       status: 'failed',
       code: 'NotVerified',
       message: `the vendor accepted the call but a read-back shows status ${now === undefined ? 'missing' : String(now)}`,
-      ...(vendorRequestId === undefined ? {} : { vendorRequestId }),
+      ...request,
     };
   });
 }
 
 /**
  * Acts on `pending`; after an answered transient failure, re-reads the ids still pending and acts
- * again on those not yet in the target state (ACTION_ROUNDS). Returns the request id of the action
- * that succeeded, or undefined when a failed one had taken effect after all.
+ * again on those not yet in the target state (ACTION_ROUNDS). Returns, per id sent, the request id
+ * of the call that acted on it last: an id that a failed call had brought to the target state after
+ * all keeps that call's request id (from its error).
  */
 async function actUntilAnswered<S>(
   pending: readonly string[],
@@ -152,14 +163,18 @@ async function actUntilAnswered<S>(
   read: (ids: readonly string[]) => Promise<Map<string, S>>,
   act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
   started: number,
-): Promise<string | undefined> {
+): Promise<Map<string, string | undefined>> {
+  const requestIds = new Map<string, string | undefined>();
   let remaining = pending;
   for (let round = 1; ; round++) {
     try {
-      return (await act(remaining)).vendorRequestId;
+      const { vendorRequestId } = await act(remaining);
+      for (const id of remaining) requestIds.set(id, vendorRequestId);
+      return requestIds;
     } catch (err) {
       const more = round < ACTION_ROUNDS && Date.now() - started < ACTION_ROUNDS_WITHIN_MS;
       if (!more || !answeredMayHaveActed(err)) throw err;
+      for (const id of remaining) requestIds.set(id, err.details.vendorRequestId);
       log.info('the action failed and may have taken effect: reading again before acting again', {
         round,
         users: remaining.length,
@@ -172,7 +187,7 @@ async function actUntilAnswered<S>(
         const status = now.get(id);
         return status !== undefined && !isTarget(status);
       });
-      if (remaining.length === 0) return undefined;
+      if (remaining.length === 0) return requestIds;
     }
   }
 }

@@ -102,7 +102,7 @@ export class AuthingClient {
    * never on a 5xx, a failure inside an HTTP 200 body or a timeout: specs/authing.md does not say
    * the call is idempotent (§2: whether resigning a resigned user is an error is unknown, and the
    * simulator can `fail` it), and it is irreversible. After such a failure the vendor may have
-   * resigned the users; the activity retry re-reads first and sends only those still not resigned.
+   * resigned the users; the activity re-reads first and sends only those still not resigned (activities/index.ts).
    */
   async resignUsers(
     userIds: readonly string[],

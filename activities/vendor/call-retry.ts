@@ -63,7 +63,8 @@ export interface CallRetryOptions {
   /**
    * No try starts later than this after the call began (tries included, not only waits). Only slow
    * failures reach it (timeouts of 15 s each): it keeps one call within about 20 s + one HTTP timeout
-   * (35 s), so an activity attempt (read, action, read-back) stays inside its 2-minute
+   * (35 s), so an activity attempt (read, action, read-back, and a re-read round after an action's
+   * 5xx begun within 10 s: activities/index.ts) stays inside its 2-minute
    * start-to-close timeout (workflows/batch-runner.ts) and no timed-out attempt sends an action
    * late. Default 20,000 ms.
    */

@@ -95,7 +95,7 @@ export class WpsClient {
    * specs/wps-365.md does not say batch_disable is idempotent (§3 lists "whether disabling an
    * already-disabled user is an error" as unknown, and the simulator can `reject` it), so a blind
    * resend after the vendor may have acted could turn a done batch into a refused one. The activity
-   * retry re-reads first and sends only the users still active.
+   * re-reads first and sends only the users still active (activities/index.ts).
    */
   async disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }> {
     checkIds(userIds, 'batch_disable');

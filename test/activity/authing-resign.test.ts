@@ -270,6 +270,9 @@ describe('resignAuthingUsers against the Authing simulator', () => {
     // The storm was real (some answers were failures in HTTP 200 bodies); what reached the retry, if
     // anything (the activity re-reads and acts again itself after a failed resign), was transient.
     expect(sims.authing.calls.some((c) => c.injected === 'failInBody' && c.httpStatus === 200)).toBe(true);
+    expect(
+      sims.authing.calls.some((c) => c.injected === 'failInBody' && c.path.endsWith('/resign-user-batch')),
+    ).toBe(true);
     expect(failures.every((f) => f.type === 'VendorUnavailable' && !f.nonRetryable)).toBe(true);
     expect(statuses(result).slice(4)).toEqual(['already', 'not_found']);
     expect(resignedUsers()).toEqual(TARGETS);

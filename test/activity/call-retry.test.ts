@@ -11,7 +11,7 @@ import {
 import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
 import type { CallRetryOptions } from '../../activities/vendor/call-retry';
 import type { VendorMetrics } from '../../activities/vendor/metrics';
-import { VendorError } from '../../activities/vendor/errors';
+import { toActivityFailure, VendorError } from '../../activities/vendor/errors';
 import { Secret } from '../../activities/vendor/secret';
 import type { WpsClient, WpsClientOptions } from '../../activities/wps/client';
 import type { AuthingUserRecord } from '../../simulators/authing/server';
@@ -217,6 +217,7 @@ describe('WPS: transient failures retried per call inside the client', () => {
         (e: unknown) => e,
       );
     expect(err).toBeInstanceOf(VendorError);
+    expect(toActivityFailure(err)).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect((err as VendorError).details).toMatchObject({
       vendor: 'wps',
       kind: 'transient',
@@ -385,6 +386,7 @@ describe('Authing: transient failures retried per call inside the client', () =>
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(VendorError);
+    expect(toActivityFailure(err)).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect((err as VendorError).details).toMatchObject({
       vendor: 'authing',
       kind: 'transient',
