@@ -20,7 +20,8 @@
  *   one counted early put N + 1 calls in one of the vendor's seconds. Since exchange k was counted
  *   before it ended, and exchange k + N is counted after it started, the two are at least a second
  *   apart in the vendor's count, on any clock. The cost: N calls take one second plus one exchange's
- *   duration, not one second, when calls are slow (at 300/s and 50 ms calls, 286/s).
+ *   duration, not one second (at 300/s and 50 ms calls, 286/s); and at most N exchanges are in
+ *   flight at once, so N calls that hang hold the vendor's next calls until they time out.
  *
  * How: callers wait in one FIFO queue. A single pump releases the head once both rules allow, else
  * waits for the sooner of a timer and the end of an exchange it waits for: one timer at a time, no
@@ -140,7 +141,8 @@ export class CallPacer implements Pacer {
     return () => {
       if (exchange.endedAt !== undefined) return;
       exchange.endedAt = this.now();
-      this.wake?.();
+      // Only the window's oldest exchange can be what the pump waits for.
+      if (this.recent.length >= this.perWindow && this.recent[0] === exchange) this.wake?.();
     };
   }
 
@@ -163,7 +165,9 @@ export class CallPacer implements Pacer {
           try {
             await this.nap(wait);
           } catch {
-            // Whatever went wrong with the timer, the rules are checked again.
+            // Whatever went wrong with the timer, the rules are checked again, after a real timer
+            // turn so that a timer that keeps failing cannot spin the event loop.
+            await defaultSleep(1);
           }
           continue;
         }
