@@ -31,6 +31,16 @@ function isoTime(time: RawExecution['startTime']): string | null {
   return new Date(seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
 }
 
+/** The status as the SDK names it elsewhere in the CLI (`CANCELLED`, `UNKNOWN`), not as the proto spells it. */
+function statusName(code: RawExecution['status']): string {
+  const name = (temporal.api.enums.v1.WorkflowExecutionStatus[code ?? 0] ?? '').replace(
+    'WORKFLOW_EXECUTION_STATUS_',
+    '',
+  );
+  if (name === 'CANCELED') return 'CANCELLED';
+  return name === '' || name === 'UNSPECIFIED' ? 'UNKNOWN' : name;
+}
+
 /**
  * A run from its visibility record, read raw: only the search attributes (never encrypted) and the
  * execution's own fields. The SDK's `workflow.list` decodes every run's memo too, so one run whose
@@ -39,11 +49,11 @@ function isoTime(time: RawExecution['startTime']): string | null {
 function listed(raw: RawExecution, uiBaseUrl: string, namespace: string): ListedRun {
   const attributes = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
   const workflowId = raw.execution?.workflowId ?? '';
-  const status = temporal.api.enums.v1.WorkflowExecutionStatus[raw.status ?? 0] ?? 'UNSPECIFIED';
+  const status = statusName(raw.status);
   return {
     requestId: attributes.get(REQUEST_ID) ?? null,
     workflowId,
-    status: status.replace('WORKFLOW_EXECUTION_STATUS_', ''),
+    status,
     phase: attributes.get(PHASE) ?? null,
     leavers: attributes.get(LEAVER_COUNT) ?? null,
     failedLeavers: attributes.get(FAILED_COUNT) ?? null,
