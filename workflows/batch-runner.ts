@@ -225,7 +225,19 @@ function describeFailure(err: unknown): SystemOutcome {
   // timeout's raw failure: converted here as the SDK converts any failure (its encoded message and
   // details, already decrypted by the worker's codec, included).
   const last = cause instanceof TimeoutFailure ? cause.failure?.cause : undefined;
-  if (last) cause = failureConverter.failureToError(last, defaultPayloadConverter);
+  if (last) {
+    try {
+      cause = failureConverter.failureToError(last, defaultPayloadConverter);
+    } catch {
+      // Undecodable (say, still encrypted): a failed workflow task would repeat on every replay,
+      // so record what the raw failure says instead.
+      return {
+        status: 'failed',
+        code: last.applicationFailureInfo?.type ?? 'Failed',
+        message: cut(last.message ?? 'activity ScheduleToClose timeout'),
+      };
+    }
+  }
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as { vendorCode?: string; vendorRequestId?: string } | undefined;
     return {

@@ -31,14 +31,14 @@ function isoTime(time: RawExecution['startTime']): string | null {
   return new Date(seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
 }
 
-/** The status as the SDK names it elsewhere in the CLI (`CANCELLED`, `UNKNOWN`), not as the proto spells it. */
+/** The status as the SDK names it elsewhere in the CLI (`CANCELLED`), not as the proto spells it. */
 function statusName(code: RawExecution['status']): string {
   const name = (temporal.api.enums.v1.WorkflowExecutionStatus[code ?? 0] ?? '').replace(
     'WORKFLOW_EXECUTION_STATUS_',
     '',
   );
   if (name === 'CANCELED') return 'CANCELLED';
-  return name === '' || name === 'UNSPECIFIED' ? 'UNKNOWN' : name;
+  return name === '' ? 'UNKNOWN' : name;
 }
 
 /**

@@ -55,6 +55,27 @@ describe('failureOutcome', () => {
     },
   );
 
+  it('a last failure that cannot be decoded (still encrypted) is recorded as it stands, without failing the workflow task', () => {
+    const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
+    const encrypted = {
+      metadata: { encoding: new TextEncoder().encode('binary/encrypted') },
+      data: new Uint8Array([1, 2]),
+    };
+    timeout.failure = {
+      message: 'activity ScheduleToClose timeout',
+      cause: {
+        message: 'Encoded failure',
+        encodedAttributes: encrypted,
+        applicationFailureInfo: { type: 'VendorUnavailable' },
+      },
+    };
+    expect(failureOutcome(gaveUp(timeout))).toEqual({
+      status: 'failed',
+      code: 'VendorUnavailable',
+      message: 'gave up at the end of the retry window; last error: Encoded failure',
+    });
+  });
+
   it('a timeout before any attempt failed says so', () => {
     const timeout = new TimeoutFailure('activity ScheduleToClose timeout', undefined, 'SCHEDULE_TO_CLOSE');
     expect(failureOutcome(gaveUp(timeout))).toMatchObject({
