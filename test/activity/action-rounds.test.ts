@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import {
   createActivities,
@@ -9,6 +8,7 @@ import {
 import { VendorError, type VendorErrorDetails } from '../../activities/vendor/errors';
 import type { WpsUserStatus } from '../../activities/wps/client';
 import type { SystemOutcome } from '../../workflows/outcome';
+import { applicationFailureOf } from '../support/failures';
 
 /**
  * What an attempt does after its disable failed in a way that may have taken effect
@@ -62,15 +62,6 @@ function disable(wps: WpsDirectory, userIds: string[]): Promise<SystemOutcome[]>
   );
 }
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 describe('after a disable that may have taken effect', () => {
   it('a 503 that disabled some users: the next round sends only the others; each keeps the request id that acted on it', async () => {
     const { wps, calls } = directory(
@@ -102,7 +93,7 @@ describe('after a disable that may have taken effect', () => {
   it('at most 3 rounds: a vendor that keeps answering 503 fails the attempt into Temporal’s retry', async () => {
     const fail = () => vendorError({ httpStatus: 503 });
     const { wps, calls } = directory(['w-1'], [fail, fail, fail, fail]);
-    const af = await failureOf(disable(wps, ['w-1']));
+    const af = await applicationFailureOf(disable(wps, ['w-1']));
     expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect(calls.filter((c) => c.startsWith('disable'))).toHaveLength(3);
     expect(calls).toEqual(['read w-1', 'disable w-1', 'read w-1', 'disable w-1', 'read w-1', 'disable w-1']);
@@ -110,14 +101,14 @@ describe('after a disable that may have taken effect', () => {
 
   it('a 5xx that asks for a pause (Retry-After) is not acted on again here: the retry waits it', async () => {
     const { wps, calls } = directory(['w-1'], [() => vendorError({ httpStatus: 503, retryAfterMs: 5_000 })]);
-    const af = await failureOf(disable(wps, ['w-1']));
+    const af = await applicationFailureOf(disable(wps, ['w-1']));
     expect(af.nextRetryDelay).toBe(5_000);
     expect(calls).toEqual(['read w-1', 'disable w-1']);
   });
 
   it('a timeout or a dropped connection (no answer) is left to Temporal’s retry', async () => {
     const { wps, calls } = directory(['w-1'], [() => vendorError({ vendorCode: 'ECONNABORTED' })]);
-    const af = await failureOf(disable(wps, ['w-1']));
+    const af = await applicationFailureOf(disable(wps, ['w-1']));
     expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect(calls).toEqual(['read w-1', 'disable w-1']);
   });
@@ -127,7 +118,7 @@ describe('after a disable that may have taken effect', () => {
       ['w-1'],
       [() => vendorError({ kind: 'invalidRequest', httpStatus: 400 })],
     );
-    const af = await failureOf(disable(wps, ['w-1']));
+    const af = await applicationFailureOf(disable(wps, ['w-1']));
     expect(af).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(calls).toEqual(['read w-1', 'disable w-1']);
   });

@@ -13,6 +13,7 @@ import type { AuthingUserIdType } from '../../workflows/request';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { runLikeTemporalRetries } from '../support/retry';
 import { startSimulators, type RunningSimulators } from '../support/simulators';
+import { applicationFailureOf } from '../support/failures';
 
 /** The resignAuthingUsers activity (read, resign the rest, read back) against the Authing simulator. */
 
@@ -91,15 +92,6 @@ function runner(authing = authingClient()) {
     );
 }
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 const statuses = (outcomes: SystemOutcome[]) => outcomes.map((o) => o.status);
 const statusOf = (id: string) => sims.authing.users.get(id)?.status;
 const resignCalls = () => sims.authing.calls.filter((c) => c.path === '/api/v3/resign-user-batch');
@@ -149,7 +141,7 @@ describe('resignAuthingUsers against the Authing simulator', () => {
       async (u, r, type) => {
         await setup({ unknownIds: u, resignedIds: r });
         meanwhile(sims);
-        const af = await failureOf(runner()(BATCH));
+        const af = await applicationFailureOf(runner()(BATCH));
         expect(af.type).toBe(type);
         expect(af.nonRetryable).toBe(true);
         expect(resignedUsers()).toEqual([]);
@@ -182,7 +174,7 @@ describe('resignAuthingUsers against the Authing simulator', () => {
     ])('%j fails the activity and claims nothing', async (answer, type) => {
       await setup();
       sims.authing.nextResignAnswers.push(answer);
-      const af = await failureOf(runner()(BATCH));
+      const af = await applicationFailureOf(runner()(BATCH));
       expect(af.type).toBe(type);
       expect(af.nonRetryable).toBe(true);
       expect(resignedUsers()).toEqual([]);
@@ -281,7 +273,7 @@ describe('resignAuthingUsers against the Authing simulator', () => {
   it('a hang beyond a short client timeout is transient; the retry then succeeds', async () => {
     await setup({ faults: { hangRate: 1 } });
     const run = runner(authingClient({ timeoutMs: 250 }));
-    const af = await failureOf(run(BATCH));
+    const af = await applicationFailureOf(run(BATCH));
     expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     sims.authing.configure({ faults: { hangRate: 0 } });
     expect(statuses(await run(BATCH))).toEqual(EXPECTED);
@@ -290,7 +282,7 @@ describe('resignAuthingUsers against the Authing simulator', () => {
   it('a batch over 50 is refused before any request is sent', async () => {
     await setup();
     const authing = authingClient();
-    const af = await failureOf(runner(authing)(Array.from({ length: 51 }, (_, i) => `bulk-${i}`)));
+    const af = await applicationFailureOf(runner(authing)(Array.from({ length: 51 }, (_, i) => `bulk-${i}`)));
     expect(af).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(sims.authing.calls).toHaveLength(0);
     expect(authing.tokens.fetches).toBe(0);
@@ -318,7 +310,7 @@ describe('resignAuthingUsers against the Authing simulator', () => {
 
   it('custom_field cannot be verified: refused before anything is sent or resigned', async () => {
     await setup();
-    const af = await failureOf(runner()(['B-9'], 'custom_field'));
+    const af = await applicationFailureOf(runner()(['B-9'], 'custom_field'));
     expect(af).toMatchObject({ type: 'VendorRejectedRequest', nonRetryable: true });
     expect(af.message).toContain('not verifiable');
     expect(sims.authing.calls).toHaveLength(0);

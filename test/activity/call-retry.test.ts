@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import {
@@ -18,6 +17,7 @@ import type { AuthingUserRecord } from '../../simulators/authing/server';
 import type { WpsUserRecord } from '../../simulators/wps/server';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { startSimulators, type RunningSimulators } from '../support/simulators';
+import { applicationFailureOf } from '../support/failures';
 
 /**
  * Per-call retries inside the vendor clients (activities/vendor/call-retry.ts), against the real
@@ -150,15 +150,6 @@ function authingWithHook(authing: AuthingClient, beforeResign: () => void): Auth
   };
 }
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 const statuses = (outcomes: SystemOutcome[]) => outcomes.map((o) => o.status);
 
 describe('WPS: transient failures retried per call inside the client', () => {
@@ -264,7 +255,7 @@ describe('WPS: transient failures retried per call inside the client', () => {
     const wps = wpsWithHook(wpsClient(s, { callRetry, timeoutMs: 300 }), () =>
       s.wps.configure({ faults: { hangRate: 1 } }),
     );
-    const af = await failureOf(disableOnce(wps));
+    const af = await applicationFailureOf(disableOnce(wps));
     expect(af.details?.[0]).toMatchObject({ operation: 'batch_disable', vendorCode: 'ECONNABORTED' });
     expect(s.wps.calls.filter((c) => c.path.endsWith('batch_disable'))).toHaveLength(1);
     expect(waits).toEqual([]);
@@ -276,7 +267,7 @@ describe('WPS: transient failures retried per call inside the client', () => {
     const wps = wpsWithHook(wpsClient(s, { callRetry }), () =>
       s.wps.configure({ faults: { throttleRate: 1, retryAfterSeconds: 30 } }),
     );
-    const af = await failureOf(disableOnce(wps));
+    const af = await applicationFailureOf(disableOnce(wps));
     expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect(msToNumber(af.nextRetryDelay!)).toBe(30_000);
     expect(af.details?.[0]).toMatchObject({ httpStatus: 429, retryAfterMs: 30_000 });
@@ -291,7 +282,7 @@ describe('WPS: transient failures retried per call inside the client', () => {
     const s = await start();
     s.wps.configure({ faults: { down: true } });
     const { waits, callRetry } = timing();
-    const af = await failureOf(disableOnce(wpsClient(s, { callRetry })));
+    const af = await applicationFailureOf(disableOnce(wpsClient(s, { callRetry })));
     expect(af).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
     expect(af.details?.[0]).toMatchObject({ operation: 'batch_read', httpStatus: 503 });
     expect(wpsCalls(s)).toEqual(Array.from({ length: 4 }, () => ['batch_read', 503]));
@@ -425,7 +416,7 @@ describe('Authing: transient failures retried per call inside the client', () =>
     const authing = authingWithHook(authingClient(s, { callRetry }), () =>
       s.authing.configure({ faults: { throttleRate: 1, retryAfterSeconds: 30 } }),
     );
-    const af = await failureOf(resignOnce(authing));
+    const af = await applicationFailureOf(resignOnce(authing));
     expect(msToNumber(af.nextRetryDelay!)).toBe(30_000);
     expect(af.details?.[0]).toMatchObject({ httpStatus: 429, statusCode: 429, retryAfterMs: 30_000 });
     expect(apiCalls(s)).toEqual([
