@@ -87,9 +87,9 @@ function actedByEarlierAttempts(): Set<string> {
  * found and did: read first (so an id already so is not sent again and an unknown id is told apart),
  * act on the rest (after an answered transient failure of the action: read those again and act on
  * the ones still pending, see ACTION_ROUNDS), then read back to verify. Safe to retry: a retry
- * re-reads. Before acting it
- * records the ids in a heartbeat, which Temporal hands to the next attempt, so that an attempt that
- * acted and then failed (say, on the read-back) is credited as `done`, not reported `already`.
+ * re-reads. Before acting it records the ids in a heartbeat, which Temporal hands to the next
+ * attempt, so that an attempt that acted and then failed (say, on the read-back) is credited as
+ * `done`, not reported `already`.
  */
 async function converge<S>(
   userIds: readonly string[],
@@ -112,6 +112,18 @@ async function converge<S>(
   }
 }
 
+/** The ids that exist and are not yet in the target state: those an action is (still) due for. */
+function stillPending<S>(
+  ids: readonly string[],
+  statuses: ReadonlyMap<string, S>,
+  isTarget: (status: S) => boolean,
+): string[] {
+  return ids.filter((id) => {
+    const status = statuses.get(id);
+    return status !== undefined && !isTarget(status);
+  });
+}
+
 async function convergeSteps<S>(
   userIds: readonly string[],
   isTarget: (status: S) => boolean,
@@ -122,10 +134,7 @@ async function convergeSteps<S>(
 ): Promise<SystemOutcome[]> {
   const started = Date.now();
   const before = await read(userIds);
-  const pending = userIds.filter((id) => {
-    const status = before.get(id);
-    return status !== undefined && !isTarget(status);
-  });
+  const pending = stillPending(userIds, before, isTarget);
   // Per id, the request id of the action that brought it to the target state (when known).
   let requestIds = new Map<string, string | undefined>();
   let after = new Map<string, S>();
@@ -183,10 +192,7 @@ async function actUntilAnswered<S>(
       // turn a worker's shutdown into a failure of this batch instead of letting the round finish.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * ACTION_ROUND_DELAY_MS)));
       const now = await read(remaining);
-      remaining = remaining.filter((id) => {
-        const status = now.get(id);
-        return status !== undefined && !isTarget(status);
-      });
+      remaining = stillPending(remaining, now, isTarget);
       if (remaining.length === 0) return requestIds;
     }
   }

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 // Not re-exported from the package's index; the SDK decodes search attributes with it too.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { FAILED_COUNT, LEAVER_COUNT, PHASE, REQUEST_ID } from '../../workflows/search-attributes';
 import { runUrl } from '../offboarding';
 import { stringOption, flag } from './arguments';
@@ -25,12 +26,6 @@ interface ListedRun {
 
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
-function isoTime(time: RawExecution['startTime']): string | null {
-  if (!time) return null;
-  const seconds = Number(time.seconds ?? 0);
-  return new Date(seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
-}
-
 /** The status as the SDK names it elsewhere in the CLI (`CANCELLED`), not as the proto spells it. */
 function statusName(code: RawExecution['status']): string {
   const name = (temporal.api.enums.v1.WorkflowExecutionStatus[code ?? 0] ?? '').replace(
@@ -49,16 +44,15 @@ function statusName(code: RawExecution['status']): string {
 function listed(raw: RawExecution, uiBaseUrl: string, namespace: string): ListedRun {
   const attributes = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
   const workflowId = raw.execution?.workflowId ?? '';
-  const status = statusName(raw.status);
   return {
     requestId: attributes.get(REQUEST_ID) ?? null,
     workflowId,
-    status,
+    status: statusName(raw.status),
     phase: attributes.get(PHASE) ?? null,
     leavers: attributes.get(LEAVER_COUNT) ?? null,
     failedLeavers: attributes.get(FAILED_COUNT) ?? null,
-    startTime: isoTime(raw.startTime) ?? '',
-    closeTime: isoTime(raw.closeTime),
+    startTime: optionalTsToDate(raw.startTime)?.toISOString() ?? '',
+    closeTime: optionalTsToDate(raw.closeTime)?.toISOString() ?? null,
     uiUrl: runUrl(uiBaseUrl, namespace, workflowId),
   };
 }
