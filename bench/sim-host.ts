@@ -85,6 +85,51 @@ class CallClock {
   }
 }
 
+/**
+ * Vendor calls inside their simulated latency right now, both simulators together: the most at
+ * once, and the mean over the time from the first call to the last (what the ideal time assumes to
+ * be the run's concurrency throughout).
+ */
+class InFlightGauge {
+  private now = 0;
+  private peak = 0;
+  private area = 0;
+  private first: number | undefined;
+  private since = 0;
+
+  watch(faults: FaultInjector): void {
+    const before = faults.before.bind(faults);
+    faults.before = async () => {
+      this.change(+1);
+      try {
+        return await before();
+      } finally {
+        this.change(-1);
+      }
+    };
+  }
+
+  private change(by: number): void {
+    const t = performance.now();
+    if (this.first === undefined) this.first = t;
+    else this.area += this.now * (t - this.since);
+    this.since = t;
+    this.now += by;
+    this.peak = Math.max(this.peak, this.now);
+  }
+
+  reset(): void {
+    this.peak = this.now;
+    this.area = 0;
+    this.first = undefined;
+  }
+
+  stats(): { peak: number; mean: number } {
+    const span = this.first === undefined ? 0 : this.since - this.first;
+    return { peak: this.peak, mean: span > 0 ? this.area / span : 0 };
+  }
+}
+
 function resetFaults(faults: FaultInjector, settings: Partial<FaultSettings>): void {
   const next = { ...NO_FAULTS, ...settings };
   // Re-seed, so that every scenario sees the same sequence of injected faults.
@@ -109,6 +154,9 @@ async function main(): Promise<void> {
   const authingClock = new CallClock();
   wpsClock.watch(wps.calls, (c) => c.status);
   authingClock.watch(authing.calls, (c) => c.httpStatus);
+  const inFlight = new InFlightGauge();
+  inFlight.watch(wps.faults);
+  inFlight.watch(authing.faults);
 
   const wpsListening = await wps.start(Number(need('WPS_SIM_PORT')), host);
   const authingListening = await authing.start(Number(need('AUTHING_SIM_PORT')), host);
@@ -128,12 +176,14 @@ async function main(): Promise<void> {
         authingClock.reset(authing.tokens.issued);
         resetFaults(wps.faults, command.faults);
         resetFaults(authing.faults, command.faults);
+        inFlight.reset();
         return null;
       }
       case 'stats':
         return {
           wps: wpsClock.stats(wps.faults, wps.tokens.issued),
           authing: authingClock.stats(authing.faults, authing.tokens.issued),
+          inFlight: inFlight.stats(),
         };
       case 'check':
         return {

@@ -55,6 +55,11 @@ export interface VendorStats {
 export interface SimStats {
   wps: VendorStats;
   authing: VendorStats;
+  /**
+   * Calls of both vendors inside their simulated latency at once: the most, and the mean from the
+   * first call to the last (API and token calls; faults are decided after the latency).
+   */
+  inFlight: { peak: number; mean: number };
 }
 
 export interface CheckResult {
