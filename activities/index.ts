@@ -3,6 +3,7 @@ import type { SystemOutcome } from '../workflows/outcome';
 import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
 import type { WpsUserStatus } from './wps/client';
+import { CallSlots, type CallSlotsOfRun } from './call-slots';
 import { classifyFailure } from './vendor/call-retry';
 import { toActivityFailure, VendorError } from './vendor/errors';
 
@@ -27,6 +28,8 @@ export interface AuthingDirectory {
 export interface ActivityDeps {
   wps: WpsDirectory;
   authing: AuthingDirectory;
+  /** Where each run's vendor exchanges take a slot (./call-slots.ts). Default: one for these activities. */
+  callSlots?: CallSlots;
 }
 
 export interface BatchInput {
@@ -34,6 +37,8 @@ export interface BatchInput {
   batch: number;
   batches: number;
   userIds: string[];
+  /** The run's limit on vendor calls in flight; absent (runs started before it existed): none. */
+  callSlots?: CallSlotsOfRun;
 }
 
 export interface AuthingBatchInput extends BatchInput {
@@ -199,15 +204,18 @@ async function actUntilAnswered<S>(
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const slots = deps.callSlots ?? new CallSlots();
   return {
     async disableWpsUsers(input: BatchInput): Promise<SystemOutcome[]> {
       log.info('WPS disable', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await converge<WpsUserStatus>(
-          input.userIds,
-          (s) => s === 'disabled',
-          (ids) => deps.wps.readUsers(ids),
-          (ids) => deps.wps.disableUsers(ids),
+        return await slots.within(input.callSlots, () =>
+          converge<WpsUserStatus>(
+            input.userIds,
+            (s) => s === 'disabled',
+            (ids) => deps.wps.readUsers(ids),
+            (ids) => deps.wps.disableUsers(ids),
+          ),
         );
       } catch (err) {
         throw toActivityFailure(err);
@@ -217,11 +225,13 @@ export function createActivities(deps: ActivityDeps) {
     async resignAuthingUsers(input: AuthingBatchInput): Promise<SystemOutcome[]> {
       log.info('Authing resign', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await converge<AuthingUserStatus>(
-          input.userIds,
-          (s) => s === 'Resigned',
-          (ids) => deps.authing.readUsers(ids, input.userIdType),
-          (ids) => deps.authing.resignUsers(ids, input.userIdType),
+        return await slots.within(input.callSlots, () =>
+          converge<AuthingUserStatus>(
+            input.userIds,
+            (s) => s === 'Resigned',
+            (ids) => deps.authing.readUsers(ids, input.userIdType),
+            (ids) => deps.authing.resignUsers(ids, input.userIdType),
+          ),
         );
       } catch (err) {
         throw toActivityFailure(err);

@@ -2,12 +2,14 @@ import {
   ActivityFailure,
   ApplicationFailure,
   defaultPayloadConverter,
+  patched,
   proxyActivities,
   TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { DefaultFailureConverter, RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { CallSlotsOfRun } from '../activities/call-slots';
 import {
   emptyCounts,
   isFailure,
@@ -21,16 +23,30 @@ import type { AuthingUserIdType, Leaver } from './request';
 import { vendorTaskQueue } from './task-queues';
 
 /**
- * Runs batches of leavers against both vendors, in lanes of bounded concurrency: per batch, WPS
- * disable, then the Authing resign (irreversible, so last, and done even when WPS failed for good).
- * Shared by the whole-request run and the chunk runs of a large request.
+ * Runs batches of leavers against both vendors, in lanes: per batch, WPS disable, then the Authing
+ * resign (irreversible, so last, and done even when WPS failed for good). Shared by the
+ * whole-request run and the chunk runs of a large request.
+ *
+ * What bounds the load on the vendors is `callSlots`: each HTTP exchange of the run's activities
+ * takes one of its `limit` slots in the worker (activities/call-slots.ts). The lanes only keep
+ * enough activities going for those slots never to wait on Temporal, whose turn-around between one
+ * activity's end and the lane's next activity (a workflow task, a dispatch) would otherwise idle a
+ * slot after every activity, and whose activities sit idle while a client waits out a Retry-After:
+ * two lanes per unit of `concurrency`, and in each lane the next batch's WPS step runs beside this
+ * batch's Authing step (never further ahead). So a run has up to 4 × `concurrency` activities going
+ * and `concurrency` exchanges in flight.
+ *
+ * Runs that reached this code before it was so replay one step at a time, `concurrency` lanes
+ * (OVERLAPPING_LANES_PATCH); their activities take no slot.
  */
 
 export interface BatchRunSettings {
   taskQueue: string;
   authingUserIdType: AuthingUserIdType;
-  /** Batches in flight at once. */
+  /** The run's (or chunk's) `concurrency`: two lanes each (see above). */
   concurrency: number;
+  /** The run's limit on vendor calls in flight, shared by its chunks: the run's `concurrency`. */
+  callSlots: CallSlotsOfRun;
   /** How long transient failures are retried before a batch is recorded failed (ms). */
   retryWindowMs: number;
   /** Numbering shown in the Web UI: this run's first batch is batch `batchOffset + 1` of `batchesTotal`. */
@@ -89,6 +105,14 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
 }
 
 const vendor = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
+/** Runs that passed this point before lanes overlapped their vendors replay one step at a time. */
+export const OVERLAPPING_LANES_PATCH = 'lanes-overlap-vendors';
+/**
+ * Lanes per unit of `concurrency`. One overlapping lane keeps a slot busy while its other activity
+ * waits on Temporal; a second covers activities waiting out a vendor's Retry-After or a backoff
+ * (the fault scenario of docs/benchmarks.md: 2.4 times the fault-free time with one, 1.6 with two).
+ */
+const LANES_PER_SLOT = 2;
 const failureConverter = new DefaultFailureConverter();
 
 /** Runs `batches` (positions relative to `state.outcomes`) until done or cancelled. */
@@ -97,6 +121,7 @@ export async function runBatches(
   state: BatchRunState,
   settings: BatchRunSettings,
 ): Promise<void> {
+  const overlapping = patched(OVERLAPPING_LANES_PATCH);
   const record = (batch: Batch, system: System, results: Map<string, SystemOutcome>): void => {
     const key = system === 'wps' ? 'wpsUserId' : 'authingUserId';
     batch.leavers.forEach((leaver, i) => {
@@ -117,7 +142,12 @@ export async function runBatches(
     batchNumber: number,
   ): Promise<SystemOutcome[]> => {
     const options = { ...activityOptions(settings, system), summary };
-    const position = { batch: batchNumber, batches: settings.batchesTotal, userIds: ids };
+    const position = {
+      batch: batchNumber,
+      batches: settings.batchesTotal,
+      userIds: ids,
+      ...(overlapping ? { callSlots: settings.callSlots } : {}),
+    };
     return system === 'wps'
       ? vendor.disableWpsUsers.executeWithOptions(options, [position])
       : vendor.resignAuthingUsers.executeWithOptions(options, [
@@ -159,16 +189,20 @@ export async function runBatches(
     }
   };
 
-  const runBatch = async (batch: Batch): Promise<void> => {
-    const batchNumber = settings.batchOffset + batch.index + 1;
+  const wpsStep = async (batch: Batch): Promise<void> => {
     if (batch.wpsUserIds.length > 0) {
+      const batchNumber = settings.batchOffset + batch.index + 1;
       record(batch, 'wps', await converge('wps', batch.wpsUserIds, batchNumber, 0, ''));
     }
+  };
+
+  const authingStep = async (batch: Batch): Promise<void> => {
     if (batch.authingUserIds.length > 0) {
       if (settings.isCancelled()) {
         const skipped: SystemOutcome = { status: 'skipped', message: 'cancelled before the Authing step' };
         record(batch, 'authing', new Map(batch.authingUserIds.map((id) => [id, skipped] as const)));
       } else {
+        const batchNumber = settings.batchOffset + batch.index + 1;
         record(batch, 'authing', await converge('authing', batch.authingUserIds, batchNumber, 0, ''));
       }
     }
@@ -180,13 +214,33 @@ export async function runBatches(
   };
 
   let next = 0;
-  const lane = async (): Promise<void> => {
-    for (let batch = batches[next]; batch !== undefined && !settings.isCancelled(); batch = batches[next]) {
-      next += 1;
-      await runBatch(batch);
-    }
+  const take = (): Batch | undefined => {
+    const batch = settings.isCancelled() ? undefined : batches[next];
+    if (batch) next += 1;
+    return batch;
   };
-  await Promise.all(Array.from({ length: Math.min(settings.concurrency, batches.length) }, lane));
+  const lane = async (): Promise<void> => {
+    if (!overlapping) {
+      for (let batch = take(); batch !== undefined; batch = take()) {
+        await wpsStep(batch);
+        await authingStep(batch);
+      }
+      return;
+    }
+    // This batch's Authing step runs beside the next batch's WPS step; the lane takes a new batch
+    // only once the Authing step before it has ended, so WPS is never more than one batch ahead.
+    let authingBefore: Promise<void> = Promise.resolve();
+    for (let batch = take(); batch !== undefined; batch = take()) {
+      await wpsStep(batch);
+      const previous = authingBefore;
+      const current = batch;
+      authingBefore = previous.then(() => authingStep(current));
+      await previous;
+    }
+    await authingBefore;
+  };
+  const lanes = Math.min(settings.concurrency * (overlapping ? LANES_PER_SLOT : 1), batches.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
 }
 
 /** Counts `skipped` from the outcomes, so a cancelled run's untouched leavers are counted too. */

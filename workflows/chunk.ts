@@ -4,6 +4,7 @@ import { cancelSignal, chunkOutcomesQuery } from './messages';
 import type { OutcomeCounts, System } from './outcome';
 import { planBatches } from './plan';
 import type { AuthingUserIdType, Leaver } from './request';
+import type { CallSlotsOfRun } from '../activities/call-slots';
 
 /**
  * One chunk of a large request, run as a child workflow of `offboarding`, so that no run's history
@@ -20,6 +21,8 @@ export interface ChunkInput {
   authingUserIdType: AuthingUserIdType;
   batchSize: number;
   concurrency: number;
+  /** The parent run's limit on vendor calls in flight, shared by all its chunks. */
+  callSlots?: CallSlotsOfRun;
   retryWindowMs: number;
   /** This chunk's first batch is batch `batchOffset + 1` of `batchesTotal` in the request. */
   batchOffset: number;
@@ -56,6 +59,8 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       taskQueue: workflowInfo().taskQueue,
       authingUserIdType: input.authingUserIdType,
       concurrency: input.concurrency,
+      // Chunks started before the parent passed its limit: the chunk's own.
+      callSlots: input.callSlots ?? { run: workflowInfo().workflowId, limit: input.concurrency },
       retryWindowMs: input.retryWindowMs,
       batchOffset: input.batchOffset,
       batchesTotal: input.batchesTotal,

@@ -6,7 +6,11 @@
 export interface RunOptions {
   /** Ids per vendor call, 1 to 50. Default 50 (the vendors' limit). */
   batchSize?: number;
-  /** Batches in flight at once across the run. Default 4, at most 32; the worker's activity slots cap it too. */
+  /**
+   * Vendor calls (HTTP exchanges) in flight at once for the run, in each worker process
+   * (activities/call-slots.ts); the run keeps up to 4 × as many batch activities going
+   * (workflows/batch-runner.ts). Default 4, at most 32.
+   */
   concurrency?: number;
   /** More leavers than this waits for an explicit `approve`. Default 500. */
   approvalThreshold?: number;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { takeCallSlot } from '../call-slots';
 import type { Pacer } from './call-pacer';
 import { VendorError, type VendorName } from './errors';
 import { observeSafely, type VendorMetrics } from './metrics';
@@ -41,6 +42,9 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
  * vendor goes through here (API calls, token fetches, every retry try), so the pacer sees them all.
  * The wait comes before the request is made: it is not part of the HTTP timeout nor of the duration
  * reported to `metrics`. The pacer is told when the exchange has ended, answered or not.
+ *
+ * Inside an activity bound to a run (../call-slots.ts `CallSlots.within`) it first takes one of the
+ * run's call slots, and gives it back when the exchange has ended, likewise.
  */
 export async function send<T>(
   vendor: VendorName,
@@ -49,10 +53,16 @@ export async function send<T>(
   metrics?: VendorMetrics,
   pacer?: Pacer,
 ): Promise<AxiosResponse<T>> {
+  // The run's slot first (activities/call-slots.ts), then the pacer's turn, so that a paced exchange
+  // starts when the pacer releases it and the pacer's timing holds.
+  // Outside a run and without a pacer nothing is awaited: the request is made at once.
+  const slot = takeCallSlot();
+  const slotDone = slot ? await slot : undefined;
   const turnDone = pacer ? await pacer.take() : undefined;
   const started = process.hrtime.bigint();
   const ended = (): void => {
     turnDone?.();
+    slotDone?.();
     if (!metrics) return;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     observeSafely(() => metrics.callEnded({ vendor, operation, seconds }));

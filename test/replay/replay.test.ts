@@ -27,6 +27,7 @@ describe('replay of recorded histories', () => {
         'bisection.json',
         'large-request.json',
         'large-request-chunk.json',
+        'overlapping-lanes.json',
       ]),
     );
   });

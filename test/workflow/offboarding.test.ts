@@ -150,4 +150,82 @@ describe('offboarding workflow on a real dev server', () => {
     expect(sims.wps.users.get('wps-161')).toBe('active');
     await recordHistory(run.handle, 'scheduled-then-cancelled');
   });
+  it("keeps the run's vendor calls in flight at its concurrency while its lanes overlap the two vendors", async () => {
+    // A shared count of calls inside their latency, over both simulators, and the order in which
+    // each vendor finished each leaver's action.
+    let inFlight = 0;
+    let peak = 0;
+    let bothVendorsAtOnce = false;
+    const busy = { wps: 0, authing: 0 };
+    const restore: Array<() => void> = [];
+    for (const vendor of ['wps', 'authing'] as const) {
+      const faults = sims[vendor].faults;
+      const before = faults.before.bind(faults);
+      faults.before = async () => {
+        inFlight += 1;
+        busy[vendor] += 1;
+        peak = Math.max(peak, inFlight);
+        if (busy.wps > 0 && busy.authing > 0) bothVendorsAtOnce = true;
+        try {
+          return await before();
+        } finally {
+          inFlight -= 1;
+          busy[vendor] -= 1;
+        }
+      };
+      restore.push(() => (faults.before = before));
+    }
+    let sequence = 0;
+    const disabledAt = new Map<string, number>();
+    const resignedAt = new Map<string, number>();
+    const pushWps = sims.wps.calls.push.bind(sims.wps.calls);
+    sims.wps.calls.push = (...calls) => {
+      for (const c of calls) {
+        if (c.path === '/v7/users/batch_disable') for (const id of c.userIds) disabledAt.set(id, ++sequence);
+      }
+      return pushWps(...calls);
+    };
+    const pushAuthing = sims.authing.calls.push.bind(sims.authing.calls);
+    sims.authing.calls.push = (...calls) => {
+      for (const c of calls) {
+        if (c.path === '/api/v3/resign-user-batch')
+          for (const id of c.userIds) resignedAt.set(id, ++sequence);
+      }
+      return pushAuthing(...calls);
+    };
+    sims.wps.configure({ faults: { latencyMs: 80 } });
+    sims.authing.configure({ faults: { latencyMs: 80 } });
+    try {
+      const requestId = `overlap-${randomUUID()}`;
+      // wps-201 to wps-300 (every 10th already disabled and resigned): 10 batches of 10, 4 lanes.
+      const leavers = Array.from({ length: 100 }, (_, i) => ({
+        wpsUserId: `wps-${201 + i}`,
+        authingUserId: `au-${201 + i}`,
+      }));
+      const run = await start({ requestId, leavers }, { batchSize: 10, concurrency: 2 });
+      const result = await completeResult(env.client, await run.handle.result());
+
+      expect(result.status).toBe('completed');
+      expect(result.totals.wps).toEqual({ done: 90, already: 10, not_found: 0, failed: 0, skipped: 0 });
+      expect(result.totals.authing).toEqual({ done: 90, already: 10, not_found: 0, failed: 0, skipped: 0 });
+      expect(peak).toBe(2);
+      expect(bothVendorsAtOnce).toBe(true);
+      // However the lanes overlap, each leaver is resigned only after the WPS disable of its batch.
+      expect(resignedAt.size).toBe(90);
+      for (const [id, at] of resignedAt) {
+        expect(disabledAt.get(id.replace('au-', 'wps-')) ?? Infinity).toBeLessThan(at);
+      }
+      const markers = (await run.handle.fetchHistory()).events?.filter(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
+      );
+      expect(markers?.length).toBeGreaterThan(0);
+      await recordHistory(run.handle, 'overlapping-lanes');
+    } finally {
+      sims.wps.configure({ faults: { latencyMs: 0 } });
+      sims.authing.configure({ faults: { latencyMs: 0 } });
+      sims.wps.calls.push = pushWps;
+      sims.authing.calls.push = pushAuthing;
+      for (const undo of restore) undo();
+    }
+  });
 });

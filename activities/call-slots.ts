@@ -1,0 +1,103 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * How many HTTP exchanges with the vendors one run may have in flight at once, in this worker
+ * process: the run's `concurrency`.
+ *
+ * Why here and not only in the workflow: a batch's activity is a read, an action and a read-back,
+ * and between two activities of a lane Temporal needs a workflow task and a dispatch (tens of
+ * milliseconds each). A run that kept exactly `concurrency` activities going would leave that many
+ * vendor calls idle for the turn-around after every activity. So the workflow keeps up to twice as
+ * many activities going (per lane, the next batch's WPS step beside this batch's Authing step:
+ * workflows/batch-runner.ts), and each exchange of those activities first takes one of the run's
+ * slots here; while one activity of a lane waits on Temporal, the other's calls use the slot.
+ *
+ * A slot is held for one exchange (`send()` in ./vendor/http.ts: an API call, a token fetch, one
+ * try of a retried call), not while a client waits out a Retry-After or a backoff, and is given
+ * back whatever the outcome. Callers wait in call order. Nothing is kept for a run with no exchange
+ * in flight or waiting.
+ *
+ * Per process: with N worker processes a run has at most `concurrency` exchanges in flight in
+ * each, and never more than its activities, 2 × `concurrency`, in all.
+ */
+
+/** Which run a call belongs to, and that run's limit. Part of a vendor activity's input. */
+export interface CallSlotsOfRun {
+  /** The run's workflow id (the parent's, for a chunk run), so that its chunks share the slots. */
+  run: string;
+  /** Exchanges in flight at once: the run's `concurrency`, 1 or more. */
+  limit: number;
+}
+
+interface RunSlots {
+  inFlight: number;
+  waiting: Array<() => void>;
+}
+
+interface Bound {
+  slots: CallSlots;
+  of: CallSlotsOfRun;
+}
+
+const bound = new AsyncLocalStorage<Bound>();
+
+export class CallSlots {
+  private readonly runs = new Map<string, RunSlots>();
+
+  /**
+   * Runs `work` (an activity's calls) so that each vendor exchange made inside it, however deep,
+   * first takes one of run `of`'s slots (`takeCallSlot()`). `of` undefined: no limit.
+   */
+  within<T>(of: CallSlotsOfRun | undefined, work: () => Promise<T>): Promise<T> {
+    return of === undefined ? work() : bound.run({ slots: this, of }, work);
+  }
+
+  /** Resolves once run `of` has a free slot, with the function that gives it back (once). */
+  async take(of: CallSlotsOfRun): Promise<() => void> {
+    let slots = this.runs.get(of.run);
+    if (!slots) {
+      slots = { inFlight: 0, waiting: [] };
+      this.runs.set(of.run, slots);
+    }
+    const limit = Math.max(1, Math.floor(of.limit));
+    if (slots.inFlight < limit && slots.waiting.length === 0) {
+      slots.inFlight += 1;
+    } else {
+      // give() hands its slot straight to the first waiter, so inFlight stays as it is.
+      const queue = slots.waiting;
+      await new Promise<void>((resolve) => queue.push(resolve));
+    }
+    let given = false;
+    const held = slots;
+    return () => {
+      if (given) return;
+      given = true;
+      this.give(of.run, held);
+    };
+  }
+
+  /** Exchanges of `run` in flight and waiting, for tests. */
+  state(run: string): { inFlight: number; waiting: number } {
+    const slots = this.runs.get(run);
+    return { inFlight: slots?.inFlight ?? 0, waiting: slots?.waiting.length ?? 0 };
+  }
+
+  private give(run: string, slots: RunSlots): void {
+    const next = slots.waiting.shift();
+    if (next) {
+      next();
+      return;
+    }
+    slots.inFlight -= 1;
+    if (slots.inFlight === 0) this.runs.delete(run);
+  }
+}
+
+/**
+ * For one exchange: a slot of the run whose activity makes it (see `CallSlots.within`), resolving
+ * to its give-back function; undefined, not a promise, outside any run (tests, tools).
+ */
+export function takeCallSlot(): Promise<() => void> | undefined {
+  const current = bound.getStore();
+  return current ? current.slots.take(current.of) : undefined;
+}
