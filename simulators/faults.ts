@@ -39,6 +39,12 @@ export type Fault =
   | { kind: 'serverError'; status: 503 }
   | { kind: 'throttle'; retryAfterSeconds: number; reason: 'injected' | 'rateLimit' };
 
+/** The call a fault is decided for. */
+export interface FaultTarget {
+  /** The request's path, without the query string, e.g. `/v7/users/batch_disable`. */
+  path: string;
+}
+
 export interface FaultCounts {
   serverErrors: number;
   throttled: number;
@@ -83,8 +89,11 @@ export class FaultInjector {
     if (reseed) this.random = seededRandom(this.current.seed);
   }
 
-  /** Waits the configured latency, then says which fault (if any) this call gets. */
-  async before(): Promise<Fault | undefined> {
+  /**
+   * Waits the configured latency, then says which fault (if any) this call gets. `call` names the
+   * endpoint, for tests that replace this method to aim a fault at one; the shares ignore it.
+   */
+  async before(_call?: FaultTarget): Promise<Fault | undefined> {
     const s = this.current;
     if (s.latencyMs > 0) await new Promise((r) => setTimeout(r, s.latencyMs));
     if (s.down) {

@@ -289,7 +289,7 @@ export class AuthingSimulator {
       call.userIdType = String(userIdType);
     }
 
-    const fault = await this.faults.before();
+    const fault = await this.faults.before({ path: url.pathname });
     if (fault) return this.answerFault(fault, res, record, requestId);
 
     if (isToken) {

@@ -201,7 +201,7 @@ export class WpsSimulator {
     if (req.method === 'GET' && path === '/healthz') return reply(200, { code: 0, msg: 'ok' });
 
     if (isApi || (this.behaviour.faultsOnTokenEndpoint && path === '/oauth2/token')) {
-      const fault = await this.faults.before();
+      const fault = await this.faults.before({ path: path.split('?')[0] ?? path });
       if (fault?.kind === 'hang') {
         // Never answered: the client's timeout (or the server's close()) ends the connection.
         record({ userIds: isApi ? idsIn() : [], signatureValid: true, status: 0, code: 0, fault: 'hang' });
