@@ -17,8 +17,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * back whatever the outcome. Callers wait in call order. Nothing is kept for a run with no exchange
  * in flight or waiting.
  *
+ * An exchange waits for a slot at most until its attempt's deadline (`within`): one that would
+ * start later is not sent at all (`CallSlotWaitExpired`), so that no exchange of an attempt that
+ * Temporal has timed out reaches a vendor after the next attempt has begun.
+ *
  * Per process: with N worker processes a run has at most `concurrency` exchanges in flight in
- * each, and never more than its activities, 2 × `concurrency`, in all.
+ * each, and never more than its activities, 4 × `concurrency`, in all. A token fetch shared by
+ * several runs' calls (../vendor/token-cache.ts) takes a slot of the run whose call started it.
  */
 
 /** Which run a call belongs to, and that run's limit. Part of a vendor activity's input. */
@@ -37,6 +42,21 @@ interface RunSlots {
 interface Bound {
   slots: CallSlots;
   of: CallSlotsOfRun;
+  /** Epoch ms after which no exchange may start; none: wait as long as it takes. */
+  deadlineMs: number | undefined;
+}
+
+/** No slot came free before the attempt's deadline: the exchange was not sent. */
+export class CallSlotWaitExpired extends Error {
+  constructor(
+    readonly run: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `not sent: the run's ${run} vendor call slots stayed busy for ${waitedMs} ms, up to the attempt's deadline`,
+    );
+    this.name = 'CallSlotWaitExpired';
+  }
 }
 
 const bound = new AsyncLocalStorage<Bound>();
@@ -46,26 +66,29 @@ export class CallSlots {
 
   /**
    * Runs `work` (an activity's calls) so that each vendor exchange made inside it, however deep,
-   * first takes one of run `of`'s slots (`takeCallSlot()`). `of` undefined: no limit.
+   * first takes one of run `of`'s slots (`takeCallSlot()`), waiting no later than `deadlineMs`.
+   * `of` undefined: no limit.
    */
-  within<T>(of: CallSlotsOfRun | undefined, work: () => Promise<T>): Promise<T> {
-    return of === undefined ? work() : bound.run({ slots: this, of }, work);
+  within<T>(of: CallSlotsOfRun | undefined, work: () => Promise<T>, deadlineMs?: number): Promise<T> {
+    return of === undefined ? work() : bound.run({ slots: this, of, deadlineMs }, work);
   }
 
-  /** Resolves once run `of` has a free slot, with the function that gives it back (once). */
-  async take(of: CallSlotsOfRun): Promise<() => void> {
+  /**
+   * Resolves once run `of` has a free slot, with the function that gives it back (once); rejects
+   * with `CallSlotWaitExpired` if none came free by `deadlineMs` (epoch ms).
+   */
+  async take(of: CallSlotsOfRun, deadlineMs?: number): Promise<() => void> {
     let slots = this.runs.get(of.run);
     if (!slots) {
       slots = { inFlight: 0, waiting: [] };
       this.runs.set(of.run, slots);
     }
-    const limit = Math.max(1, Math.floor(of.limit));
+    const limit = Number.isFinite(of.limit) ? Math.max(1, Math.floor(of.limit)) : 1;
     if (slots.inFlight < limit && slots.waiting.length === 0) {
       slots.inFlight += 1;
     } else {
       // give() hands its slot straight to the first waiter, so inFlight stays as it is.
-      const queue = slots.waiting;
-      await new Promise<void>((resolve) => queue.push(resolve));
+      await this.wait(of.run, slots, deadlineMs);
     }
     let given = false;
     const held = slots;
@@ -80,6 +103,26 @@ export class CallSlots {
   state(run: string): { inFlight: number; waiting: number } {
     const slots = this.runs.get(run);
     return { inFlight: slots?.inFlight ?? 0, waiting: slots?.waiting.length ?? 0 };
+  }
+
+  private wait(run: string, slots: RunSlots, deadlineMs: number | undefined): Promise<void> {
+    const since = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      // give() calls it later, once `timer` is set.
+      const handOver = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      slots.waiting.push(handOver);
+      const expire = (): void => {
+        const at = slots.waiting.indexOf(handOver);
+        if (at < 0) return; // handed over meanwhile
+        slots.waiting.splice(at, 1);
+        reject(new CallSlotWaitExpired(run, Date.now() - since));
+      };
+      const timer =
+        deadlineMs === undefined ? undefined : setTimeout(expire, Math.max(0, deadlineMs - Date.now()));
+    });
   }
 
   private give(run: string, slots: RunSlots): void {
@@ -99,5 +142,5 @@ export class CallSlots {
  */
 export function takeCallSlot(): Promise<() => void> | undefined {
   const current = bound.getStore();
-  return current ? current.slots.take(current.of) : undefined;
+  return current ? current.slots.take(current.of, current.deadlineMs) : undefined;
 }

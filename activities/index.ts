@@ -52,6 +52,17 @@ interface ActedCheckpoint {
 
 const HEARTBEAT_EVERY_MS = 5_000;
 /**
+ * An attempt's exchanges start no later than this long before its start-to-close timeout (one
+ * exchange's 15 s HTTP timeout and room to report): one still waiting for a call slot then is not
+ * sent (./call-slots.ts), so nothing of a timed-out attempt reaches a vendor after the next began.
+ */
+const LAST_EXCHANGE_RESERVE_MS = 20_000;
+
+function exchangeDeadline(): number {
+  const budget = activityInfo().startToCloseTimeoutMs;
+  return Date.now() + Math.max(budget - LAST_EXCHANGE_RESERVE_MS, budget / 2);
+}
+/**
  * An action the vendor answered with a transient failure (a 5xx, a failure inside an HTTP 200 body)
  * may or may not have taken effect: the attempt re-reads the ids it sent and acts again on those
  * still pending, up to this many times, instead of failing and waiting for Temporal's retry (its
@@ -63,7 +74,8 @@ const ACTION_ROUNDS = 3;
  * No new round starts this long after the attempt began. A round and the read-back after it are at
  * most three calls of about 35 s each (call-retry.ts `maxElapsedMs` plus one HTTP timeout), so an
  * attempt that starts its last round by then still ends inside the 2-minute start-to-close timeout
- * (workflows/batch-runner.ts).
+ * (workflows/batch-runner.ts). Waits for the run's call slots count too, and are themselves cut off
+ * at LAST_EXCHANGE_RESERVE_MS before that timeout.
  */
 const ACTION_ROUNDS_WITHIN_MS = 10_000;
 /** Jittered wait before re-reading, at most this long. */
@@ -209,13 +221,16 @@ export function createActivities(deps: ActivityDeps) {
     async disableWpsUsers(input: BatchInput): Promise<SystemOutcome[]> {
       log.info('WPS disable', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await slots.within(input.callSlots, () =>
-          converge<WpsUserStatus>(
-            input.userIds,
-            (s) => s === 'disabled',
-            (ids) => deps.wps.readUsers(ids),
-            (ids) => deps.wps.disableUsers(ids),
-          ),
+        return await slots.within(
+          input.callSlots,
+          () =>
+            converge<WpsUserStatus>(
+              input.userIds,
+              (s) => s === 'disabled',
+              (ids) => deps.wps.readUsers(ids),
+              (ids) => deps.wps.disableUsers(ids),
+            ),
+          exchangeDeadline(),
         );
       } catch (err) {
         throw toActivityFailure(err);
@@ -225,13 +240,16 @@ export function createActivities(deps: ActivityDeps) {
     async resignAuthingUsers(input: AuthingBatchInput): Promise<SystemOutcome[]> {
       log.info('Authing resign', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await slots.within(input.callSlots, () =>
-          converge<AuthingUserStatus>(
-            input.userIds,
-            (s) => s === 'Resigned',
-            (ids) => deps.authing.readUsers(ids, input.userIdType),
-            (ids) => deps.authing.resignUsers(ids, input.userIdType),
-          ),
+        return await slots.within(
+          input.callSlots,
+          () =>
+            converge<AuthingUserStatus>(
+              input.userIds,
+              (s) => s === 'Resigned',
+              (ids) => deps.authing.readUsers(ids, input.userIdType),
+              (ids) => deps.authing.resignUsers(ids, input.userIdType),
+            ),
+          exchangeDeadline(),
         );
       } catch (err) {
         throw toActivityFailure(err);

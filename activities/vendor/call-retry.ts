@@ -146,7 +146,14 @@ export function resolveCallRetryPolicy(options: CallRetryOptions = {}): CallRetr
 export type FailureClass = 'throttled' | 'notConnected' | 'mayHaveActed' | 'permanent';
 
 /** Network error codes (from `send()`'s `vendorCode`) raised before a connection exists. */
-export const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** An exchange that never left the worker: its run's call slots stayed busy (../call-slots.ts). */
+export const NOT_SENT_CODE = 'NOT_SENT';
+export const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  NOT_SENT_CODE,
+]);
 
 export function classifyFailure(err: unknown): FailureClass {
   if (!(err instanceof VendorError) || !err.retryable) return 'permanent';

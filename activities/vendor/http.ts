@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { takeCallSlot } from '../call-slots';
+import { CallSlotWaitExpired, takeCallSlot } from '../call-slots';
+import { NOT_SENT_CODE } from './call-retry';
 import type { Pacer } from './call-pacer';
 import { VendorError, type VendorName } from './errors';
 import { observeSafely, type VendorMetrics } from './metrics';
@@ -44,7 +45,8 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
  * reported to `metrics`. The pacer is told when the exchange has ended, answered or not.
  *
  * Inside an activity bound to a run (../call-slots.ts `CallSlots.within`) it first takes one of the
- * run's call slots, and gives it back when the exchange has ended, likewise.
+ * run's call slots, and gives it back when the exchange has ended, likewise; when none comes free
+ * by the attempt's deadline, nothing is sent and the failure is transient (`NOT_SENT_CODE`).
  */
 export async function send<T>(
   vendor: VendorName,
@@ -57,7 +59,20 @@ export async function send<T>(
   // starts when the pacer releases it and the pacer's timing holds.
   // Outside a run and without a pacer nothing is awaited: the request is made at once.
   const slot = takeCallSlot();
-  const slotDone = slot ? await slot : undefined;
+  let slotDone: (() => void) | undefined;
+  if (slot) {
+    try {
+      slotDone = await slot;
+    } catch (err) {
+      if (!(err instanceof CallSlotWaitExpired)) throw err;
+      // Nothing was sent: as safe to try again as a connection never made.
+      throw new VendorError(
+        { vendor, kind: 'transient', operation, vendorCode: NOT_SENT_CODE },
+        `${vendor} ${operation}: ${err.message}`,
+        err,
+      );
+    }
+  }
   const turnDone = pacer ? await pacer.take() : undefined;
   const started = process.hrtime.bigint();
   const ended = (): void => {

@@ -1,5 +1,7 @@
 import type { AxiosResponse } from 'axios';
-import { CallSlots, takeCallSlot } from '../../activities/call-slots';
+import { CallSlots, CallSlotWaitExpired, takeCallSlot } from '../../activities/call-slots';
+import { classifyFailure, NOT_SENT_CODE } from '../../activities/vendor/call-retry';
+import { VendorError } from '../../activities/vendor/errors';
 import { send } from '../../activities/vendor/http';
 
 /**
@@ -111,5 +113,49 @@ describe('CallSlots', () => {
     expect(free.started()).toBe(true);
     free.answer();
     await unbound;
+  });
+
+  it('gives up waiting at the deadline: the waiter leaves the queue and a later slot goes to the next', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const slots = new CallSlots();
+      const run = { run: 'offboarding-c', limit: 1 };
+      const give = await slots.take(run);
+      const late = slots.take(run, Date.now() + 5_000);
+      const patient = slots.take(run);
+      jest.advanceTimersByTime(5_000);
+      await expect(late).rejects.toBeInstanceOf(CallSlotWaitExpired);
+      expect(slots.state('offboarding-c')).toEqual({ inFlight: 1, waiting: 1 });
+      give();
+      (await patient)();
+      expect(slots.state('offboarding-c')).toEqual({ inFlight: 0, waiting: 0 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('treats a zero, NaN or fractional limit as at least one slot', async () => {
+    const slots = new CallSlots();
+    for (const limit of [0, Number.NaN, 1.7]) {
+      const give = await slots.take({ run: `r-${limit}`, limit });
+      expect(slots.state(`r-${limit}`)).toEqual({ inFlight: 1, waiting: 0 });
+      give();
+    }
+  });
+
+  it('an exchange past its deadline is not sent: a transient NOT_SENT failure, safe to retry', async () => {
+    const slots = new CallSlots();
+    const run = { run: 'offboarding-d', limit: 1 };
+    const give = await slots.take(run);
+    const exchange = manualExchange();
+    const failure = await slots
+      .within(run, () => send('authing', 'resign-user-batch', exchange.request), Date.now() + 20)
+      .catch((e: unknown) => e);
+    give();
+    expect(exchange.started()).toBe(false);
+    expect(failure).toBeInstanceOf(VendorError);
+    expect((failure as VendorError).details).toMatchObject({ kind: 'transient', vendorCode: NOT_SENT_CODE });
+    expect((failure as VendorError).message).toMatch(/not sent: the run's offboarding-d vendor call slots/);
+    expect(classifyFailure(failure)).toBe('notConnected');
   });
 });
