@@ -227,17 +227,14 @@ export async function runBatches(
       }
       return;
     }
-    // This batch's Authing step runs beside the next batch's WPS step; the lane takes a new batch
-    // only once the Authing step before it has ended, so WPS is never more than one batch ahead.
-    let authingBefore: Promise<void> = Promise.resolve();
+    // The previous batch's Authing step runs beside this batch's WPS step; the lane takes a new
+    // batch once both have ended, so WPS is never more than one batch ahead of Authing.
+    let previous: Batch | undefined;
     for (let batch = take(); batch !== undefined; batch = take()) {
-      await wpsStep(batch);
-      const previous = authingBefore;
-      const current = batch;
-      authingBefore = previous.then(() => authingStep(current));
-      await previous;
+      await Promise.all([previous && authingStep(previous), wpsStep(batch)]);
+      previous = batch;
     }
-    await authingBefore;
+    if (previous) await authingStep(previous);
   };
   const lanes = Math.min(settings.concurrency * (overlapping ? LANES_PER_SLOT : 1), batches.length);
   await Promise.all(Array.from({ length: lanes }, lane));

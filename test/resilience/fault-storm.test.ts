@@ -157,6 +157,7 @@ describe('fault storms from the vendor simulators', () => {
       // More hangs than the run's call slots (4): a run that waited for a hang to end by itself would
       // never finish.
       expect(hung).toBeGreaterThan(4);
+      // Made so above; the check is that the simulator recorded it as a hang (no answer).
       expect(
         harness.sims.wps.calls
           .slice(started.calls.wps)

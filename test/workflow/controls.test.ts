@@ -149,6 +149,12 @@ describe('controlling a run: reschedule, approve, cancel', () => {
     expect(doneAuthing).toBeLessThanOrEqual(doneWps);
     expect(result.totals.wps.skipped + doneWps).toBe(40);
     expect(result.totals.authing.skipped + doneAuthing).toBe(40);
+    // A batch whose WPS step ran when the cancel came, but whose Authing step had not begun, says so.
+    for (const outcome of result.outcomes.filter(
+      (o) => o.wps.status === 'done' && o.authing.status === 'skipped',
+    )) {
+      expect(outcome.authing.message).toBe('cancelled before the Authing step');
+    }
     for (const outcome of result.outcomes) {
       const wpsState = sims.wps.users.get(outcome.wpsUserId ?? '');
       expect(wpsState).toBe(outcome.wps.status === 'done' ? 'disabled' : 'active');

@@ -7,6 +7,7 @@ import { progressQuery, cancelSignal } from '../../workflows/messages';
 import { workflowIdFor, type OffboardingRequest } from '../../workflows/request';
 import { FAILED_COUNT, LEAVER_COUNT, PHASE, REQUEST_ID } from '../../workflows/search-attributes';
 import { InvalidRequestError } from '../../workflows/validation';
+import { OVERLAPPING_LANES_PATCH } from '../../workflows/batch-runner';
 import { recordHistory } from '../support/histories';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
 import type { RunningSimulators } from '../support/simulators';
@@ -155,22 +156,17 @@ describe('offboarding workflow on a real dev server', () => {
     // each vendor finished each leaver's action.
     let inFlight = 0;
     let peak = 0;
-    let bothVendorsAtOnce = false;
-    const busy = { wps: 0, authing: 0 };
     const restore: Array<() => void> = [];
     for (const vendor of ['wps', 'authing'] as const) {
       const faults = sims[vendor].faults;
       const before = faults.before.bind(faults);
       faults.before = async () => {
         inFlight += 1;
-        busy[vendor] += 1;
         peak = Math.max(peak, inFlight);
-        if (busy.wps > 0 && busy.authing > 0) bothVendorsAtOnce = true;
         try {
           return await before();
         } finally {
           inFlight -= 1;
-          busy[vendor] -= 1;
         }
       };
       restore.push(() => (faults.before = before));
@@ -209,16 +205,51 @@ describe('offboarding workflow on a real dev server', () => {
       expect(result.totals.wps).toEqual({ done: 90, already: 10, not_found: 0, failed: 0, skipped: 0 });
       expect(result.totals.authing).toEqual({ done: 90, already: 10, not_found: 0, failed: 0, skipped: 0 });
       expect(peak).toBe(2);
-      expect(bothVendorsAtOnce).toBe(true);
-      // However the lanes overlap, each leaver is resigned only after the WPS disable of its batch.
+
+      // From the history: per batch, the Authing step is scheduled only after its WPS step has
+      // completed; and lanes overlap their vendors: more activities open at once than 2 lanes per
+      // slot could have one after the other (4).
+      const events = (await run.handle.fetchHistory()).events ?? [];
+      const scheduled = new Map<number, { type: string; batch: number }>();
+      const wpsDone = new Map<number, number>();
+      const authingScheduled = new Map<number, number>();
+      let open = 0;
+      let mostOpen = 0;
+      for (const e of events) {
+        const id = Number(e.eventId);
+        const attributes = e.activityTaskScheduledEventAttributes;
+        if (attributes) {
+          const input = JSON.parse(Buffer.from(attributes.input?.payloads?.[0]?.data ?? []).toString()) as {
+            batch: number;
+          };
+          const type = attributes.activityType?.name ?? '';
+          scheduled.set(id, { type, batch: input.batch });
+          if (type === 'resignAuthingUsers') authingScheduled.set(input.batch, id);
+          mostOpen = Math.max(mostOpen, ++open);
+        }
+        const completed = e.activityTaskCompletedEventAttributes;
+        if (completed) {
+          open -= 1;
+          const activity = scheduled.get(Number(completed.scheduledEventId));
+          if (activity?.type === 'disableWpsUsers') wpsDone.set(activity.batch, id);
+        }
+      }
+      expect(authingScheduled.size).toBe(10);
+      for (const [batch, at] of authingScheduled) {
+        expect(wpsDone.get(batch) ?? Infinity).toBeLessThan(at);
+      }
+      expect(mostOpen).toBeGreaterThan(4);
+      // And the resign of each leaver reached Authing after the disable reached WPS.
       expect(resignedAt.size).toBe(90);
       for (const [id, at] of resignedAt) {
         expect(disabledAt.get(id.replace('au-', 'wps-')) ?? Infinity).toBeLessThan(at);
       }
-      const markers = (await run.handle.fetchHistory()).events?.filter(
-        (e) => e.markerRecordedEventAttributes?.markerName === 'core_patch',
-      );
-      expect(markers?.length).toBeGreaterThan(0);
+      const patches = events
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}))
+        .flatMap((p) => p.payloads ?? [])
+        .map((p) => Buffer.from(p.data ?? []).toString());
+      expect(patches.some((p) => p.includes(OVERLAPPING_LANES_PATCH))).toBe(true);
       await recordHistory(run.handle, 'overlapping-lanes');
     } finally {
       sims.wps.configure({ faults: { latencyMs: 0 } });
