@@ -9,7 +9,7 @@ export interface RunOptions {
   /**
    * Vendor calls (HTTP exchanges) in flight at once for the run, in each worker process
    * (activities/call-slots.ts); the run keeps up to 4 × as many batch activities going
-   * (workflows/batch-runner.ts). Default 4, at most 32.
+   * (workflows/batch-runner.ts), and the workers' activity slots cap those. Default 4, at most 32.
    */
   concurrency?: number;
   /** More leavers than this waits for an explicit `approve`. Default 500. */
