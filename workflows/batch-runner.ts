@@ -54,6 +54,8 @@ export interface BatchRunSettings {
   batchesTotal: number;
   /** Polled before each batch and before each Authing step: true stops new work. */
   isCancelled: () => boolean;
+  /** Called once, when a lane finds every batch taken (not when cancelled). */
+  onLastBatchTaken?: () => void;
 }
 
 export interface BatchRunState {
@@ -214,9 +216,15 @@ export async function runBatches(
   };
 
   let next = 0;
+  let allTaken = false;
   const take = (): Batch | undefined => {
-    const batch = settings.isCancelled() ? undefined : batches[next];
+    if (settings.isCancelled()) return undefined;
+    const batch = batches[next];
     if (batch) next += 1;
+    else if (!allTaken) {
+      allTaken = true;
+      settings.onLastBatchTaken?.();
+    }
     return batch;
   };
   const lane = async (): Promise<void> => {

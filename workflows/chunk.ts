@@ -1,6 +1,6 @@
-import { log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { countSkipped, newRunState, runBatches } from './batch-runner';
-import { cancelSignal, chunkOutcomesQuery } from './messages';
+import { cancelSignal, chunkDrainingSignal, chunkOutcomesQuery } from './messages';
 import type { OutcomeCounts, System } from './outcome';
 import { planBatches } from './plan';
 import type { AuthingUserIdType, Leaver } from './request';
@@ -40,6 +40,9 @@ export interface ChunkResult {
   totals: Record<System, OutcomeCounts>;
 }
 
+/** Chunk runs that reached their batches before they told their parent of their last one. */
+export const CHUNK_DRAINING_PATCH = 'chunk-announces-last-batch';
+
 export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> {
   const state = newRunState(input.leavers);
   let cancelled = input.skipReason !== undefined;
@@ -55,6 +58,9 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       outcome.authing = { status: 'skipped', message: input.skipReason };
     }
   } else {
+    const parent = workflowInfo().parent;
+    // Chunks that ran before the parent listened for it replay without the signal.
+    const announce = parent !== undefined && patched(CHUNK_DRAINING_PATCH);
     await runBatches(batches, state, {
       taskQueue: workflowInfo().taskQueue,
       authingUserIdType: input.authingUserIdType,
@@ -65,6 +71,13 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       batchOffset: input.batchOffset,
       batchesTotal: input.batchesTotal,
       isCancelled: () => cancelled,
+      onLastBatchTaken: () => {
+        if (!announce || !parent) return;
+        // Best effort: if the parent cannot be told, it starts the next chunk when this one ends.
+        getExternalWorkflowHandle(parent.workflowId, parent.runId)
+          .signal(chunkDrainingSignal, input.chunk)
+          .catch((err: unknown) => log.info('the parent could not be told', { error: String(err) }));
+      },
     });
   }
   countSkipped(state);

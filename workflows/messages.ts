@@ -86,3 +86,9 @@ export const addLeaversUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeav
 
 /** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */
 export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');
+
+/**
+ * Sent by a chunk run to its parent once it has taken its last batch (argument: the chunk's
+ * number), so that the parent starts the next chunk while this one finishes instead of after.
+ */
+export const chunkDrainingSignal = defineSignal<[chunk: number]>('chunkDraining');

@@ -16,6 +16,7 @@ import {
   addLeaversUpdate,
   approveUpdate,
   cancelSignal,
+  chunkDrainingSignal,
   progressQuery,
   rescheduleUpdate,
   type Approval,
@@ -321,6 +322,9 @@ export async function offboarding(
   });
 }
 
+/** Parent runs whose lanes start the next chunk once the current one has taken its last batch. */
+export const CHUNK_HAND_OVER_PATCH = 'chunk-lanes-hand-over';
+
 interface ChunkRunContext {
   requestId: string;
   authingUserIdType: ChunkInput['authingUserIdType'];
@@ -353,8 +357,17 @@ async function runChunks(
   context.onTotal(batchCount);
   const summaries: ChunkSummary[] = [];
   const parentId = workflowInfo().workflowId;
+  // A lane starts its next chunk when the current one has taken its last batch, not when it has
+  // ended, so that the run's call slots stay busy across the change of chunks. Runs that reached
+  // this point before it was so wait for each chunk's end.
+  const handOver = patched(CHUNK_HAND_OVER_PATCH);
+  const draining = new Set<number>();
+  setHandler(chunkDrainingSignal, (chunk) => {
+    draining.add(chunk);
+  });
 
-  const runChunk = async (index: number): Promise<void> => {
+  /** Starts chunk `index`; resolves when the lane may move on, with the chunk's own end. */
+  const runChunk = async (index: number): Promise<{ finished: Promise<void> }> => {
     const leavers = chunks[index] ?? [];
     const chunk = index + 1;
     const workflowId = `${parentId}-chunk-${chunk}`;
@@ -380,38 +393,55 @@ async function runChunks(
       typedSearchAttributes: [{ key: REQUEST_ID, value: context.requestId }],
       staticSummary: `Chunk ${chunk} of ${chunks.length} of ${context.requestId}: leavers ${first + 1} to ${first + leavers.length}`,
     });
-    let done: ChunkResult | undefined = await Promise.race([
-      child.result(),
-      condition(context.isCancelled).then(() => undefined),
-    ]);
-    if (done === undefined) {
-      try {
-        await child.signal(cancelSignal, context.cancelReason());
-      } catch (err) {
-        // The chunk finished in the meantime: its result below says what it did.
-        log.info('chunk could not be told of the cancel', { chunk, error: String(err) });
+    let ended = false;
+    const finished = (async (): Promise<void> => {
+      let done: ChunkResult | undefined = await Promise.race([
+        child.result(),
+        condition(context.isCancelled).then(() => undefined),
+      ]);
+      if (done === undefined) {
+        try {
+          await child.signal(cancelSignal, context.cancelReason());
+        } catch (err) {
+          // The chunk finished in the meantime: its result below says what it did.
+          log.info('chunk could not be told of the cancel', { chunk, error: String(err) });
+        }
+        done = await child.result();
       }
-      done = await child.result();
+      const summary: ChunkSummary = {
+        workflowId,
+        first,
+        leavers: done.leavers,
+        failedLeavers: done.failedLeavers,
+        totals: done.totals,
+      };
+      summaries[index] = summary;
+      context.onChunkDone(summary, done.batches);
+    })().finally(() => {
+      ended = true;
+    });
+    if (!handOver) {
+      await finished;
+      return { finished };
     }
-    const summary: ChunkSummary = {
-      workflowId,
-      first,
-      leavers: done.leavers,
-      failedLeavers: done.failedLeavers,
-      totals: done.totals,
-    };
-    summaries[index] = summary;
-    context.onChunkDone(summary, done.batches);
+    // The lane moves on once the chunk has taken its last batch (chunkDrainingSignal) or ended;
+    // the rest of it is awaited with the other chunks' ends. Handled here too, so that a failure
+    // while the lane waits is not an unhandled rejection; it still fails the run where awaited.
+    void finished.catch(() => undefined);
+    await condition(() => ended || draining.has(chunk));
+    return { finished };
   };
 
   let next = 0;
+  const finishing: Array<Promise<void>> = [];
   const lane = async (): Promise<void> => {
     while (next < chunks.length) {
       const index = next;
       next += 1;
-      await runChunk(index);
+      finishing.push((await runChunk(index)).finished);
     }
   };
   await Promise.all(Array.from({ length: Math.min(settings.concurrency, chunks.length) }, lane));
+  await Promise.all(finishing);
   return summaries;
 }

@@ -28,6 +28,8 @@ describe('replay of recorded histories', () => {
         'large-request.json',
         'large-request-chunk.json',
         'overlapping-lanes.json',
+        'chunk-hand-over.json',
+        'chunk-hand-over-chunk.json',
       ]),
     );
   });

@@ -98,6 +98,52 @@ describe('a large request: parts and chunk runs', () => {
     );
   });
 
+  it('a lane starts its next chunk once the current one has taken its last batch, not when it ends', async () => {
+    for (let n = 1; n <= size; n++) {
+      sims.wps.users.set(`wps-${n}`, 'active');
+      const user = sims.authing.users.get(`au-${n}`);
+      if (user) user.status = 'Activated';
+    }
+    const requestId = `large-hand-over-${randomUUID()}`;
+    const run = await startOffboarding(
+      env.client,
+      { requestId, leavers: leavers(size) },
+      { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size, concurrency: 1 } },
+    );
+    const summary = await run.handle.result();
+    expect(summary.status).toBe('completed');
+    expect(summary.totals.wps).toMatchObject({ done: size, failed: 0 });
+    expect(summary.totals.authing).toMatchObject({ done: size, failed: 0 });
+    const chunks = summary.chunks ?? [];
+    expect(chunks).toHaveLength(3);
+
+    // One lane, yet each chunk after the first was started before the one before it had ended,
+    // on that chunk's signal.
+    const events = (await run.handle.fetchHistory()).events ?? [];
+    const position = (test: (e: (typeof events)[number]) => boolean): number => events.findIndex(test);
+    for (let k = 1; k < chunks.length; k++) {
+      const started = position(
+        (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === chunks[k]?.workflowId,
+      );
+      const endedBefore = position(
+        (e) =>
+          e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ===
+          chunks[k - 1]?.workflowId,
+      );
+      const signalled = position(
+        (e) =>
+          e.workflowExecutionSignaledEventAttributes?.signalName === 'chunkDraining' &&
+          e.workflowExecutionSignaledEventAttributes.externalWorkflowExecution?.workflowId ===
+            chunks[k - 1]?.workflowId,
+      );
+      expect(signalled).toBeGreaterThan(0);
+      expect(signalled).toBeLessThan(started);
+      expect(started).toBeLessThan(endedBefore);
+    }
+    await recordHistory(run.handle, 'chunk-hand-over');
+    await recordHistory(env.client.workflow.getHandle(chunks[1]?.workflowId ?? ''), 'chunk-hand-over-chunk');
+  });
+
   it('cancelled while its chunks run: the running chunk stops, the rest are recorded skipped, nothing is lost', async () => {
     sims.wps.configure({ faults: { latencyMs: 100 } });
     sims.authing.configure({ faults: { latencyMs: 100 } });
