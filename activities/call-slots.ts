@@ -22,7 +22,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * Temporal has timed out reaches a vendor after the next attempt has begun.
  *
  * Per process: with N worker processes a run has at most `concurrency` exchanges in flight in
- * each, and never more than its activities, 4 × `concurrency`, in all. A token fetch shared by
+ * each, and never more than its activities, about 4 × `concurrency`, in all. A token fetch shared by
  * several runs' calls (../vendor/token-cache.ts) takes a slot of the run whose call started it.
  */
 

@@ -34,7 +34,8 @@ import { vendorTaskQueue } from './task-queues';
  * slot after every activity, and whose activities sit idle while a client waits out a Retry-After:
  * two lanes per unit of `concurrency`, and in each lane the next batch's WPS step runs beside this
  * batch's Authing step (never further ahead). So a run has up to 4 × `concurrency` activities going
- * and `concurrency` exchanges in flight.
+ * (a few more while a chunk hands over to the next: workflows/offboarding.ts) and `concurrency`
+ * exchanges in flight.
  *
  * Runs that reached this code before it was so replay one step at a time, `concurrency` lanes
  * (OVERLAPPING_LANES_PATCH); their activities take no slot.

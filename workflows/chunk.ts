@@ -76,7 +76,12 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
         // Best effort: if the parent cannot be told, it starts the next chunk when this one ends.
         getExternalWorkflowHandle(parent.workflowId, parent.runId)
           .signal(chunkDrainingSignal, input.chunk)
-          .catch((err: unknown) => log.info('the parent could not be told', { error: String(err) }));
+          .catch((err: unknown) =>
+            log.info('the parent could not be told of the last batch', {
+              chunk: input.chunk,
+              error: String(err),
+            }),
+          );
       },
     });
   }

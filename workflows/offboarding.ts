@@ -335,9 +335,12 @@ interface ChunkRunContext {
 }
 
 /**
- * Runs each chunk as a child workflow, `concurrency` at a time with one lane each (so the run has
- * `concurrency` batches in flight, as an inline run does). Once cancelled, running chunks are told
- * and the chunks not yet started are started only to record their leavers as skipped.
+ * Runs each chunk as a child workflow, `concurrency` lanes of chunks, each chunk with a concurrency
+ * of 1 and all of them sharing the run's `concurrency` call slots (so the run has as many vendor
+ * calls in flight as an inline run). A lane starts its next chunk once the current one has taken its
+ * last batch, so for a moment a lane has two chunks going. Once cancelled, running chunks are told
+ * and the chunks not yet started are started only to record their leavers as skipped. A chunk that
+ * fails stops the lanes and fails the run.
  */
 async function runChunks(
   chunks: Leaver[][],
@@ -362,6 +365,8 @@ async function runChunks(
   // this point before it was so wait for each chunk's end.
   const handOver = patched(CHUNK_HAND_OVER_PATCH);
   const draining = new Set<number>();
+  // The first chunk that failed: no lane starts another chunk after it, and the run fails with it.
+  let failed: { error: unknown } | undefined;
   setHandler(chunkDrainingSignal, (chunk) => {
     draining.add(chunk);
   });
@@ -425,23 +430,25 @@ async function runChunks(
       return { finished };
     }
     // The lane moves on once the chunk has taken its last batch (chunkDrainingSignal) or ended;
-    // the rest of it is awaited with the other chunks' ends. Handled here too, so that a failure
-    // while the lane waits is not an unhandled rejection; it still fails the run where awaited.
-    void finished.catch(() => undefined);
-    await condition(() => ended || draining.has(chunk));
+    // the rest of it is awaited with the other chunks' ends. A chunk that fails stops every lane.
+    void finished.catch((error: unknown) => {
+      failed ??= { error };
+    });
+    await condition(() => ended || draining.has(chunk) || failed !== undefined);
     return { finished };
   };
 
   let next = 0;
   const finishing: Array<Promise<void>> = [];
   const lane = async (): Promise<void> => {
-    while (next < chunks.length) {
+    while (next < chunks.length && failed === undefined) {
       const index = next;
       next += 1;
       finishing.push((await runChunk(index)).finished);
     }
   };
   await Promise.all(Array.from({ length: Math.min(settings.concurrency, chunks.length) }, lane));
+  if (failed) throw failed.error;
   await Promise.all(finishing);
   return summaries;
 }

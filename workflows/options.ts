@@ -8,7 +8,7 @@ export interface RunOptions {
   batchSize?: number;
   /**
    * Vendor calls (HTTP exchanges) in flight at once for the run, in each worker process
-   * (activities/call-slots.ts); the run keeps up to 4 × as many batch activities going
+   * (activities/call-slots.ts); the run keeps about 4 × as many batch activities going
    * (workflows/batch-runner.ts), and the workers' activity slots cap those. Default 4, at most 32.
    */
   concurrency?: number;

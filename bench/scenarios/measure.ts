@@ -118,7 +118,7 @@ export function timingFigures(prefix: string, label: string, m: Measurement, lat
     ),
     figure(
       `${prefix}activitiesInFlight`,
-      `mean activities running at once${label} (at most ${4 * m.concurrency})`,
+      `mean activities running at once${label} (lanes for about ${4 * m.concurrency})`,
       (t.activities * t.meanActivityRunMs) / m.wallMs,
       'number',
     ),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { completeResult, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
@@ -105,12 +105,19 @@ describe('a large request: parts and chunk runs', () => {
       if (user) user.status = 'Activated';
     }
     const requestId = `large-hand-over-${randomUUID()}`;
+    // Some latency, so that a chunk's last batch takes far longer than the parent's turn to start
+    // the next chunk on its signal, even on a loaded machine.
+    sims.wps.configure({ faults: { latencyMs: 30 } });
+    sims.authing.configure({ faults: { latencyMs: 30 } });
     const run = await startOffboarding(
       env.client,
       { requestId, leavers: leavers(size) },
       { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size, concurrency: 1 } },
     );
-    const summary = await run.handle.result();
+    const summary = await run.handle.result().finally(() => {
+      sims.wps.configure({ faults: { latencyMs: 0 } });
+      sims.authing.configure({ faults: { latencyMs: 0 } });
+    });
     expect(summary.status).toBe('completed');
     expect(summary.totals.wps).toMatchObject({ done: size, failed: 0 });
     expect(summary.totals.authing).toMatchObject({ done: size, failed: 0 });
@@ -142,6 +149,46 @@ describe('a large request: parts and chunk runs', () => {
     }
     await recordHistory(run.handle, 'chunk-hand-over');
     await recordHistory(env.client.workflow.getHandle(chunks[1]?.workflowId ?? ''), 'chunk-hand-over-chunk');
+  });
+
+  it('a chunk that fails stops the run: no further chunk starts, and the run fails with it', async () => {
+    for (let n = 1; n <= size; n++) {
+      sims.wps.users.set(`wps-${n}`, 'active');
+      const user = sims.authing.users.get(`au-${n}`);
+      if (user) user.status = 'Activated';
+    }
+    sims.wps.configure({ faults: { latencyMs: 100 } });
+    sims.authing.configure({ faults: { latencyMs: 100 } });
+    try {
+      const requestId = `large-chunk-fails-${randomUUID()}`;
+      const run = await startOffboarding(
+        env.client,
+        { requestId, leavers: leavers(size) },
+        { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size, concurrency: 1 } },
+      );
+      const first = env.client.workflow.getHandle(`${workflowIdFor(requestId)}-chunk-1`);
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const started = await first.describe().then(
+          () => true,
+          () => false,
+        );
+        if (started) break;
+        if (Date.now() > until) throw new Error('chunk 1 did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await first.terminate('an operator ended this chunk');
+      await expect(run.handle.result()).rejects.toThrow(WorkflowFailedError);
+      // Chunk 1 had not taken its last batch: the lane never moved on to chunk 2 or 3.
+      for (const chunk of [2, 3]) {
+        await expect(
+          env.client.workflow.getHandle(`${workflowIdFor(requestId)}-chunk-${chunk}`).describe(),
+        ).rejects.toThrow(/not found/i);
+      }
+    } finally {
+      sims.wps.configure({ faults: { latencyMs: 0 } });
+      sims.authing.configure({ faults: { latencyMs: 0 } });
+    }
   });
 
   it('cancelled while its chunks run: the running chunk stops, the rest are recorded skipped, nothing is lost', async () => {
