@@ -186,6 +186,20 @@ describe('a large request: parts and chunk runs', () => {
         ).rejects.toThrow(/not found/i);
       }
     } finally {
+      // A terminated workflow's activities are not stopped: those of chunk 1 still running finish
+      // in the worker. Wait until no vendor call has ended for 2 s, so that the next test finds the
+      // directory as it leaves it.
+      const calls = () => sims.wps.calls.length + sims.authing.calls.length;
+      let seen = calls();
+      let quietSince = Date.now();
+      const until = Date.now() + 30_000;
+      while (Date.now() - quietSince < 2_000 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+        if (calls() !== seen) {
+          seen = calls();
+          quietSince = Date.now();
+        }
+      }
       sims.wps.configure({ faults: { latencyMs: 0 } });
       sims.authing.configure({ faults: { latencyMs: 0 } });
     }
