@@ -7,10 +7,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * Why here and not only in the workflow: a batch's activity is a read, an action and a read-back,
  * and between two activities of a lane Temporal needs a workflow task and a dispatch (tens of
  * milliseconds each). A run that kept exactly `concurrency` activities going would leave that many
- * vendor calls idle for the turn-around after every activity. So the workflow keeps up to twice as
- * many activities going (per lane, the next batch's WPS step beside this batch's Authing step:
- * workflows/batch-runner.ts), and each exchange of those activities first takes one of the run's
- * slots here; while one activity of a lane waits on Temporal, the other's calls use the slot.
+ * vendor calls idle for the turn-around after every activity. So the workflow keeps about four
+ * times as many activities going (two lanes per slot, and per lane the next batch's WPS step beside
+ * this batch's Authing step: workflows/batch-runner.ts), and each exchange of those activities
+ * first takes one of the run's slots here; while one activity waits on Temporal or on a
+ * Retry-After, another's calls use the slot.
  *
  * A slot is held for one exchange (`send()` in ./vendor/http.ts: an API call, a token fetch, one
  * try of a retried call), not while a client waits out a Retry-After or a backoff, and is given

@@ -217,20 +217,20 @@ async function actUntilAnswered<S>(
 
 export function createActivities(deps: ActivityDeps) {
   const slots = deps.callSlots ?? new CallSlots();
+  /** An attempt's calls, each exchange taking one of its run's slots (until the attempt's deadline). */
+  const inSlotsOf = <T>(input: BatchInput, work: () => Promise<T>): Promise<T> =>
+    slots.within(input.callSlots, work, exchangeDeadline());
   return {
     async disableWpsUsers(input: BatchInput): Promise<SystemOutcome[]> {
       log.info('WPS disable', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await slots.within(
-          input.callSlots,
-          () =>
-            converge<WpsUserStatus>(
-              input.userIds,
-              (s) => s === 'disabled',
-              (ids) => deps.wps.readUsers(ids),
-              (ids) => deps.wps.disableUsers(ids),
-            ),
-          exchangeDeadline(),
+        return await inSlotsOf(input, () =>
+          converge<WpsUserStatus>(
+            input.userIds,
+            (s) => s === 'disabled',
+            (ids) => deps.wps.readUsers(ids),
+            (ids) => deps.wps.disableUsers(ids),
+          ),
         );
       } catch (err) {
         throw toActivityFailure(err);
@@ -240,16 +240,13 @@ export function createActivities(deps: ActivityDeps) {
     async resignAuthingUsers(input: AuthingBatchInput): Promise<SystemOutcome[]> {
       log.info('Authing resign', { batch: input.batch, batches: input.batches, users: input.userIds.length });
       try {
-        return await slots.within(
-          input.callSlots,
-          () =>
-            converge<AuthingUserStatus>(
-              input.userIds,
-              (s) => s === 'Resigned',
-              (ids) => deps.authing.readUsers(ids, input.userIdType),
-              (ids) => deps.authing.resignUsers(ids, input.userIdType),
-            ),
-          exchangeDeadline(),
+        return await inSlotsOf(input, () =>
+          converge<AuthingUserStatus>(
+            input.userIds,
+            (s) => s === 'Resigned',
+            (ids) => deps.authing.readUsers(ids, input.userIdType),
+            (ids) => deps.authing.resignUsers(ids, input.userIdType),
+          ),
         );
       } catch (err) {
         throw toActivityFailure(err);

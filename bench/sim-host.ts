@@ -99,10 +99,10 @@ class InFlightGauge {
 
   watch(faults: FaultInjector): void {
     const before = faults.before.bind(faults);
-    faults.before = async () => {
+    faults.before = async (call) => {
       this.change(+1);
       try {
-        return await before();
+        return await before(call);
       } finally {
         this.change(-1);
       }

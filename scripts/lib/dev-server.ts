@@ -45,7 +45,7 @@ const CLI_TYPE_NAMES: Record<string, string> = {
 };
 
 /** `--sqlite-pragma` values for a dev server on a SQLite file (see startDevServer). */
-export const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
 
 /** `--search-attribute Name=Type` flags for every custom attribute the workflow uses. */
 export function searchAttributeFlags(): string[] {

@@ -160,11 +160,11 @@ describe('offboarding workflow on a real dev server', () => {
     for (const vendor of ['wps', 'authing'] as const) {
       const faults = sims[vendor].faults;
       const before = faults.before.bind(faults);
-      faults.before = async () => {
+      faults.before = async (call) => {
         inFlight += 1;
         peak = Math.max(peak, inFlight);
         try {
-          return await before();
+          return await before(call);
         } finally {
           inFlight -= 1;
         }
