@@ -85,24 +85,41 @@ describe('CallPacer', () => {
     expect(pacer.delayed).toBe(1);
   });
 
-  it('rounds a fractional gap up, so calls are never closer than 1/rate', async () => {
+  it('rounds a fractional gap up, never releasing before the schedule, and catches the rounding up', async () => {
     const { clock, sleeps, timing } = fakeTiming();
     const start = clock.t;
     const pacer = new CallPacer({ callsPerSecond: 30, margin: 0, ...timing }); // 33.33 ms apart
-    const order = await releases(pacer, 4, timing.now);
-    expect(sleeps).toEqual([34, 34, 34]);
+    const order = await releases(pacer, 30, timing.now); // N = 30: a 31st would wait for an exchange to end
+    expect(sleeps.slice(0, 3)).toEqual([34, 33, 34]);
     const times = order.map(([, at]) => at - start);
-    for (let i = 1; i < times.length; i += 1) {
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(pacer.intervalMs);
-    }
+    times.forEach((at, k) => {
+      expect(at).toBeGreaterThanOrEqual(k * pacer.intervalMs);
+      expect(at).toBeLessThanOrEqual(Math.ceil(k * pacer.intervalMs) + 1); // a rounded-up ms, never more
+      if (k > 0) expect(at - times[k - 1]!).toBeGreaterThanOrEqual(pacer.intervalMs / 2);
+    });
+    // 29 gaps in 966.7 ms, as the rate says, not 29 x 34 = 986 ms.
+    expect(times[29]).toBe(967);
   });
 
-  it('measures the gap from the real release: a late timer delays the next caller too (no catch-up burst)', async () => {
-    const { clock, timing } = fakeTiming(40); // every timer fires 40 ms late
+  it('keeps its schedule when timers fire a little late: the lateness is caught up, not lost on every call', async () => {
+    const { clock, timing } = fakeTiming(40); // every timer fires 40 ms late (under half the 100 ms gap)
     const start = clock.t;
     const pacer = new CallPacer({ callsPerSecond: 10, margin: 0, ...timing });
     const order = await releases(pacer, 4, timing.now);
-    expect(order.map(([, at]) => at - start)).toEqual([0, 140, 280, 420]);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 140, 240, 340]);
+  });
+
+  it('starts a new schedule after a stall of half a gap or more, so overdue calls never go out in a burst', async () => {
+    const { clock, timing } = fakeTiming(70); // every timer fires 70 ms late
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 10, margin: 0, ...timing });
+    const order = await releases(pacer, 4, timing.now);
+    expect(order.map(([, at]) => at - start)).toEqual([0, 170, 340, 510]);
+    // Idle for a long while: the next two callers are a full gap apart, not both at once.
+    clock.t += 5_000;
+    const idle = clock.t;
+    const after = await releases(pacer, 2, timing.now);
+    expect(after.map(([, at]) => at - idle)).toEqual([0, 170]);
   });
 
   it('keeps pacing after a failed sleep', async () => {
