@@ -6,7 +6,6 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import {
-  addLeaversUpdate,
   approveUpdate,
   cancelSignal,
   chunkOutcomesQuery,
@@ -16,9 +15,10 @@ import {
 } from '../workflows/messages';
 import type { RunOptions } from '../workflows/options';
 import { isFailure, type LeaverOutcome } from '../workflows/outcome';
-import { splitLeavers } from '../workflows/plan';
+import { PART_MAX_LEAVERS, splitLeavers } from '../workflows/plan';
 import { workflowIdFor, type Leaver, type OffboardingRequest, type ValidRequest } from '../workflows/request';
 import type { CompleteResult, OffboardingResult } from '../workflows/result';
+import { sendParts } from './parts';
 import { LEAVER_COUNT, PHASE, REQUEST_ID, FAILED_COUNT } from '../workflows/search-attributes';
 import { assertValidRequest } from '../workflows/validation';
 import type { offboarding, offboardingChunk } from '../workflows';
@@ -31,6 +31,11 @@ export interface StartOptions {
   runOptions?: RunOptions;
   /** Shown in the Web UI after the request id, e.g. "retry of hr-42". */
   note?: string;
+  /**
+   * Most leavers in one part of a request too large for one payload. Default `PART_MAX_LEAVERS`
+   * (5,000); a part also stays within `PART_MAX_BYTES` (256 KiB), which binds first for most ids.
+   */
+  leaversPerPart?: number;
 }
 
 export interface StartedRun {
@@ -81,8 +86,8 @@ export function requestDigest(valid: ValidRequest): string {
  *
  * A request too large for one payload travels in parts: the start carries the first, and each
  * further part is an `addLeavers` update with its own update id, so a repeated submission (a retried
- * HR event, a CLI run again after a dropped connection) delivers each part once. The run touches
- * nothing until every part has arrived.
+ * HR event, a CLI run again after a dropped connection) delivers each part once. Several parts are
+ * sent at once (./parts.ts). The run touches nothing until every part has arrived.
  */
 export async function startOffboarding(
   client: Client,
@@ -93,7 +98,7 @@ export async function startOffboarding(
   const workflowId = workflowIdFor(valid.requestId);
   const uiUrl = runUrl(options.uiBaseUrl ?? 'http://localhost:8233', options.namespace, workflowId);
   const when = valid.effectiveAtMs === undefined ? 'now' : new Date(valid.effectiveAtMs).toISOString();
-  const parts = splitLeavers(request.leavers);
+  const parts = splitLeavers(request.leavers, options.leaversPerPart ?? PART_MAX_LEAVERS);
   const [first = [], ...rest] = parts;
   const runOptions: RunOptions = { ...options.runOptions };
   if (rest.length > 0) runOptions.expectedLeavers = request.leavers.length;
@@ -130,11 +135,7 @@ export async function startOffboarding(
       return { requestId: valid.requestId, workflowId, existing, uiUrl, handle };
     }
   }
-  // Parts: each with a stable update id, so that sending one again is a no-op.
-  for (const [i, leavers] of rest.entries()) {
-    const part = i + 1;
-    await handle.executeUpdate(addLeaversUpdate, { args: [{ part, leavers }], updateId: `part-${part}` });
-  }
+  await sendParts(handle, first.length, rest);
   return { requestId: valid.requestId, workflowId, existing, uiUrl, handle };
 }
 

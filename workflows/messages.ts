@@ -76,12 +76,17 @@ export const approveUpdate = defineUpdate<Progress, [ApproveInput]>('approve');
 export interface LeaverPart {
   part: number;
   leavers: Leaver[];
+  /**
+   * The index of this part's first leaver in the request. With it, parts may arrive in any order
+   * (a client sends several at once); without it, each must be the next in order.
+   */
+  offset?: number;
 }
 export interface PartReceipt {
   received: number;
   expected: number;
 }
-/** Delivers the next part of a large request. Validated before it is accepted; refused parts change nothing. */
+/** Delivers a part of a large request. Validated before it is accepted; refused parts change nothing. */
 export const addLeaversUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeavers');
 
 /** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */

@@ -29,6 +29,7 @@ import {
 } from './messages';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options';
 import { emptyCounts, type OutcomeCounts, type System } from './outcome';
+import { LeaverParts } from './parts';
 import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, planChunks, splitLeavers } from './plan';
 import { MAX_IDS_PER_CALL, type Leaver, type OffboardingRequest } from './request';
 import type { ChunkSummary, OffboardingResult } from './result';
@@ -36,10 +37,7 @@ import { FAILED_COUNT, PHASE, REQUEST_ID } from './search-attributes';
 import {
   DEFAULT_VALIDATION_LIMITS,
   describeIssues,
-  newSeenIds,
   parseEffectiveAt,
-  rememberIds,
-  validateLeaverPart,
   validateRequest,
   type ValidationIssue,
 } from './validation';
@@ -85,10 +83,9 @@ export async function offboarding(
     );
   }
 
-  const leavers: Leaver[] = [...valid.leavers];
-  const seen = newSeenIds();
-  rememberIds(leavers, 0, seen);
-  let nextPart = 1;
+  const parts = new LeaverParts(valid.leavers, expected);
+  // The request's leavers; complete once every part is in (./parts.ts).
+  const leavers: Leaver[] = parts.leavers;
   let effectiveAtMs = valid.effectiveAtMs;
   let scheduleVersion = 0;
   let phase: Phase = 'validating';
@@ -112,7 +109,7 @@ export async function offboarding(
     requestId: valid.requestId,
     phase,
     leavers: expected,
-    leaversReceived: leavers.length,
+    leaversReceived: parts.received,
     batchesDone: inline?.batchesDone ?? chunkBatchesDone,
     batchesTotal,
     counts: inline
@@ -174,26 +171,9 @@ export async function offboarding(
       },
     },
   );
-  setHandler(
-    addLeaversUpdate,
-    ({ part, leavers: more }) => {
-      const offset = leavers.length;
-      rememberIds(more, offset, seen);
-      leavers.push(...more);
-      nextPart = part + 1;
-      return { received: leavers.length, expected };
-    },
-    {
-      validator: (input: Partial<LeaverPart> | undefined) => {
-        if (input?.part !== nextPart)
-          throw new Error(`part ${String(input?.part)} is out of order; part ${nextPart} is due next`);
-        const check = validateLeaverPart(input.leavers, leavers.length, seen);
-        if (!check.ok) throw new Error(`invalid offboarding request: ${describeIssues(check.issues)}`);
-        if (leavers.length + check.leavers.length > expected)
-          throw new Error(`part ${input.part} brings more leavers than the ${expected} announced`);
-      },
-    },
-  );
+  setHandler(addLeaversUpdate, (input) => parts.add(input), {
+    validator: (input: Partial<LeaverPart> | undefined) => parts.check(input),
+  });
 
   const enter = (next: Phase): void => {
     phase = next;
@@ -210,14 +190,16 @@ export async function offboarding(
   });
 
   return CancellationScope.nonCancellable(async () => {
-    if (leavers.length < expected) {
+    if (!parts.complete) {
       enter('receiving');
-      const complete = await condition(() => leavers.length >= expected || cancelled, SUBMISSION_WINDOW_MS);
+      const complete = await condition(() => parts.complete || cancelled, SUBMISSION_WINDOW_MS);
       if (!complete) {
         throw invalid(
-          `only ${leavers.length} of the ${expected} leavers arrived within ${SUBMISSION_WINDOW_MS / 60_000} minutes; nothing was touched`,
+          `only ${parts.received} of the ${expected} leavers arrived within ${SUBMISSION_WINDOW_MS / 60_000} minutes; nothing was touched`,
         );
       }
+      // Cancelled while parts were still coming: those that came ahead of a gap are reported too.
+      parts.takeAhead();
     }
 
     // The plan is known once every leaver is in: progress shows it while the run waits.

@@ -3,9 +3,10 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { completeResult, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
-import { addLeaversUpdate, progressQuery } from '../../workflows/messages';
+import { addLeaversUpdate, cancelSignal, progressQuery } from '../../workflows/messages';
 import { CHUNK_MAX_LEAVERS } from '../../workflows/plan';
 import { workflowIdFor } from '../../workflows/request';
+import type { OffboardingResult } from '../../workflows/result';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
 import { recordHistory } from '../support/histories';
 import type { RunningSimulators } from '../support/simulators';
@@ -42,7 +43,8 @@ describe('a large request: parts and chunk runs', () => {
       env.client,
       { requestId, leavers: leavers(size) },
       // Above the default approval threshold (500): approved up front here; the gate has its own test.
-      { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size } },
+      // Parts of 700: the start and two updates, sent together (the default would fit 2,100 in one).
+      { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size }, leaversPerPart: 700 },
     );
     const summary = await run.handle.result();
     expect(summary.status).toBe('completed');
@@ -73,6 +75,13 @@ describe('a large request: parts and chunk runs', () => {
       expect(o.authing.status).toBe('done');
     });
     for (let n = 1; n <= size; n++) expect(sims.authing.users.get(`au-${n}`)?.status).toBe('Resigned');
+
+    // Both updates, each with its offset.
+    const parts = (await run.handle.fetchHistory()).events?.flatMap((e) => {
+      const input = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+      return input ? [input.name] : [];
+    });
+    expect(parts).toEqual(['addLeavers', 'addLeavers']);
 
     // Bounded: the parent's history does not grow per batch, and no payload nears 512 KiB.
     const histories = [
@@ -282,6 +291,92 @@ describe('a large request: parts and chunk runs', () => {
       }),
     ).toEqual({ received: 5, expected: 5 });
     expect((await handle.result()).status).toBe('completed');
+  });
+});
+
+describe('a large request: parts in any order', () => {
+  let harness: WorkflowHarness;
+  let env: TestWorkflowEnvironment;
+  let taskQueue: string;
+
+  beforeAll(async () => {
+    harness = await startWorkflowHarness(generateDirectory(10, 0), 'parts');
+    ({ env, taskQueue } = harness);
+  });
+  afterAll(async () => harness?.stop());
+
+  const leaver = (n: number) => ({ employeeId: `E${n}`, wpsUserId: `wps-${n}`, authingUserId: `au-${n}` });
+  const range = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => leaver(from + i));
+  const refusal = (err: unknown) => {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    return String((err as WorkflowUpdateFailedError).cause?.message);
+  };
+
+  it('takes parts that name their offset in any order, refuses overlaps and repeats, and runs the leavers in request order', async () => {
+    const requestId = `parts-any-order-${randomUUID()}`;
+    const handle = await env.client.workflow.start('offboarding', {
+      taskQueue,
+      workflowId: workflowIdFor(requestId),
+      args: [
+        { requestId, leavers: range(1, 2) },
+        { expectedLeavers: 8, concurrency: 1 },
+      ],
+    });
+    const add = (part: number, offset: number, from: number, to: number) =>
+      handle.executeUpdate(addLeaversUpdate, { args: [{ part, offset, leavers: range(from, to) }] });
+
+    // Part 3 (leavers 7 and 8) first: held until the gap before it is filled.
+    expect(await add(3, 6, 7, 8)).toEqual({ received: 4, expected: 8 });
+    expect(await handle.query(progressQuery)).toMatchObject({ phase: 'receiving', leaversReceived: 4 });
+
+    expect(refusal(await add(3, 6, 7, 8).catch((e: unknown) => e))).toBe('part 3 was already received');
+    expect(refusal(await add(4, 5, 6, 7).catch((e: unknown) => e))).toBe(
+      'part 4 (leavers[5] to leavers[6]) overlaps leavers already received',
+    );
+    expect(refusal(await add(4, 1, 2, 3).catch((e: unknown) => e))).toMatch(
+      /offset 1 must be a whole number from 2/,
+    );
+    expect(refusal(await add(4, 8, 9, 9).catch((e: unknown) => e))).toMatch(
+      /brings more leavers than the 8 announced/,
+    );
+    // An id of a part that arrived ahead is a duplicate, at its place in the request.
+    const duplicate = await handle
+      .executeUpdate(addLeaversUpdate, {
+        args: [{ part: 1, offset: 2, leavers: [leaver(3), { ...leaver(4), wpsUserId: 'wps-8' }] }],
+      })
+      .catch((e: unknown) => e);
+    expect(refusal(duplicate)).toContain(
+      'leavers[3] (employee E4).wpsUserId: duplicates leavers[7].wpsUserId (wps-8)',
+    );
+    expect(await handle.query(progressQuery)).toMatchObject({ phase: 'receiving', leaversReceived: 4 });
+
+    expect(await add(2, 4, 5, 6)).toEqual({ received: 6, expected: 8 });
+    expect(await add(1, 2, 3, 4)).toEqual({ received: 8, expected: 8 });
+    const result = (await handle.result()) as OffboardingResult;
+    expect(result.status).toBe('completed');
+    expect(result.outcomes?.map((o) => o.employeeId)).toEqual(range(1, 8).map((l) => l.employeeId));
+    expect(result.outcomes?.every((o) => o.wps.status === 'done' && o.authing.status === 'done')).toBe(true);
+    await recordHistory(handle, 'parts-any-order');
+  });
+
+  it('cancelled while parts come, reports every leaver received, those ahead of a gap too, as skipped', async () => {
+    const requestId = `parts-cancelled-${randomUUID()}`;
+    const handle = await env.client.workflow.start('offboarding', {
+      taskQueue,
+      workflowId: workflowIdFor(requestId),
+      args: [{ requestId, leavers: range(1, 2) }, { expectedLeavers: 8 }],
+    });
+    await handle.executeUpdate(addLeaversUpdate, { args: [{ part: 3, offset: 6, leavers: range(7, 8) }] });
+    await handle.signal(cancelSignal, 'the layoff was called off');
+    const result = (await handle.result()) as OffboardingResult;
+    expect(result.status).toBe('cancelled');
+    expect(result.outcomes?.map((o) => [o.employeeId, o.wps.status, o.authing.status])).toEqual([
+      ['E1', 'skipped', 'skipped'],
+      ['E2', 'skipped', 'skipped'],
+      ['E7', 'skipped', 'skipped'],
+      ['E8', 'skipped', 'skipped'],
+    ]);
   });
 });
 
