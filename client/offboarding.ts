@@ -33,7 +33,7 @@ export interface StartOptions {
   note?: string;
   /**
    * Most leavers in one part of a request too large for one payload. Default `PART_MAX_LEAVERS`
-   * (5,000); a part also stays within `PART_MAX_BYTES` (256 KiB), which binds first for most ids.
+   * (5,000); a part also stays within `PART_MAX_BYTES` (256 KiB, a worst-case estimate), which binds first for most ids.
    */
   leaversPerPart?: number;
 }

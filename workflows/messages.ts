@@ -76,18 +76,26 @@ export const approveUpdate = defineUpdate<Progress, [ApproveInput]>('approve');
 export interface LeaverPart {
   part: number;
   leavers: Leaver[];
-  /**
-   * The index of this part's first leaver in the request. With it, parts may arrive in any order
-   * (a client sends several at once); without it, each must be the next in order.
-   */
-  offset?: number;
+}
+/** A part that says where it goes: `offset` is the index of its first leaver in the request. */
+export interface PlacedLeaverPart extends LeaverPart {
+  offset: number;
 }
 export interface PartReceipt {
   received: number;
   expected: number;
 }
-/** Delivers a part of a large request. Validated before it is accepted; refused parts change nothing. */
+/**
+ * Delivers the next part of a large request, in order (as clients did before `addLeaversAt`).
+ * Validated before it is accepted; refused parts change nothing.
+ */
 export const addLeaversUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeavers');
+/**
+ * Delivers a part of a large request at its offset, in any order, so that several can be sent at
+ * once. A separate update, so that a worker from before it refuses such a part ("No registered
+ * handler") instead of taking it as the next in order.
+ */
+export const addLeaversAtUpdate = defineUpdate<PartReceipt, [PlacedLeaverPart]>('addLeaversAt');
 
 /** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */
 export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');

@@ -13,6 +13,7 @@ import {
 import { countSkipped, newRunState, runBatches, type BatchRunState } from './batch-runner';
 import { offboardingChunk, type ChunkInput, type ChunkResult } from './chunk';
 import {
+  addLeaversAtUpdate,
   addLeaversUpdate,
   approveUpdate,
   cancelSignal,
@@ -22,6 +23,7 @@ import {
   type Approval,
   type ApproveInput,
   type LeaverPart,
+  type PlacedLeaverPart,
   type RescheduleInput,
   type FinalStatus,
   type Phase,
@@ -171,8 +173,11 @@ export async function offboarding(
       },
     },
   );
-  setHandler(addLeaversUpdate, (input) => parts.add(input), {
-    validator: (input: Partial<LeaverPart> | undefined) => parts.check(input),
+  setHandler(addLeaversUpdate, (input) => parts.addNext(input), {
+    validator: (input: Partial<LeaverPart> | undefined) => parts.checkNext(input),
+  });
+  setHandler(addLeaversAtUpdate, (input) => parts.addPlaced(input), {
+    validator: (input: Partial<PlacedLeaverPart> | undefined) => parts.checkPlaced(input),
   });
 
   const enter = (next: Phase): void => {
@@ -199,7 +204,7 @@ export async function offboarding(
         );
       }
       // Cancelled while parts were still coming: those that came ahead of a gap are reported too.
-      parts.takeAhead();
+      if (!parts.complete) parts.close();
     }
 
     // The plan is known once every leaver is in: progress shows it while the run waits.

@@ -62,7 +62,7 @@ export function summarisePlan(batches: readonly Batch[], batchSize: number): Bat
  * by count and by an estimate of their JSON size, so that no payload nears Temporal's 512 KiB
  * warning, whatever the ids' lengths.
  */
-/** A sanity bound: for most ids `PART_MAX_BYTES` binds first (about 2,200 leavers of three short ids). */
+/** A sanity bound: for most ids `PART_MAX_BYTES` binds first (about 1,400 leavers with ids like `wps-12345`). */
 export const PART_MAX_LEAVERS = 5000;
 export const PART_MAX_BYTES = 256 * 1024;
 

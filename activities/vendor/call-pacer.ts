@@ -68,6 +68,8 @@ export interface Pacer {
 }
 
 export const CALL_PACER_DEFAULT_MARGIN = 0;
+/** A release this close to its time counts as on time (floating-point sums of gaps are not exact). */
+const ON_TIME_MS = 0.001;
 /** The vendor's window: at most N = floor(callsPerSecond) exchanges in any span this long. */
 const WINDOW_MS = 1_000;
 
@@ -88,8 +90,11 @@ export class CallPacer implements Pacer {
   private readonly waiting: Array<(done: () => void) => void> = [];
   /** The last `perWindow` released exchanges, oldest first. */
   private readonly recent: Exchange[] = [];
-  /** When the next release is due on the schedule (see Spacing above); unset before the first. */
-  private nextAt: number | undefined;
+  /** The schedule (see Spacing above): its start, and the releases made on it since. */
+  private scheduleFrom: number | undefined;
+  private scheduled = 0;
+  /** How late a release may be and keep the schedule: half a gap, none below one call a second. */
+  private readonly catchUpMs: number;
   private pumping = false;
   /** Wakes the pump when an exchange ends (it may be what the window waits for). */
   private wake: (() => void) | undefined;
@@ -108,6 +113,9 @@ export class CallPacer implements Pacer {
     }
     this.intervalMs = ((1 + margin) * 1000) / rate;
     this.perWindow = Math.max(1, Math.floor(rate));
+    // Below one call a second the window rule (one call a second) is looser than the spacing, so the
+    // spacing alone must hold: no catching up.
+    this.catchUpMs = rate >= 1 ? this.intervalMs / 2 : 0;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -118,7 +126,7 @@ export class CallPacer implements Pacer {
   }
 
   take(): Promise<() => void> {
-    if (!this.pumping && this.waiting.length === 0 && this.waitMs() <= 0) {
+    if (!this.pumping && this.waiting.length === 0 && this.waitMs() <= ON_TIME_MS) {
       return Promise.resolve(this.release());
     }
     return new Promise<() => void>((resolve) => {
@@ -128,10 +136,20 @@ export class CallPacer implements Pacer {
     });
   }
 
+  /**
+   * When the next release is due on the schedule: its start plus a whole number of gaps, computed
+   * afresh each time so that rounding does not add up over a long run.
+   */
+  private nextAt(): number {
+    return this.scheduleFrom === undefined
+      ? Number.NEGATIVE_INFINITY
+      : this.scheduleFrom + this.scheduled * this.intervalMs;
+  }
+
   /** How long until both rules allow a release; infinite while the window waits for an exchange to end. */
   private waitMs(): number {
     const now = this.now();
-    const spacing = this.nextAt === undefined ? 0 : this.nextAt - now;
+    const spacing = this.nextAt() - now;
     const oldest = this.recent.length < this.perWindow ? undefined : this.recent[0];
     if (oldest === undefined) return spacing;
     if (oldest.endedAt === undefined) return Number.POSITIVE_INFINITY;
@@ -140,8 +158,12 @@ export class CallPacer implements Pacer {
 
   private release(): () => void {
     const now = this.now();
-    const onSchedule = this.nextAt !== undefined && now - this.nextAt < this.intervalMs / 2;
-    this.nextAt = (onSchedule && this.nextAt !== undefined ? this.nextAt : now) + this.intervalMs;
+    if (this.scheduleFrom !== undefined && now - this.nextAt() < this.catchUpMs) {
+      this.scheduled += 1;
+    } else {
+      this.scheduleFrom = now;
+      this.scheduled = 1;
+    }
     this.released += 1;
     const exchange: Exchange = {};
     this.recent.push(exchange);
@@ -158,7 +180,7 @@ export class CallPacer implements Pacer {
   private async nap(ms: number): Promise<void> {
     const ended = new Promise<void>((resolve) => (this.wake = resolve));
     try {
-      await (Number.isFinite(ms) ? Promise.race([this.sleep(Math.ceil(ms)), ended]) : ended);
+      await (Number.isFinite(ms) ? Promise.race([this.sleep(Math.ceil(ms - ON_TIME_MS)), ended]) : ended);
     } finally {
       this.wake = undefined;
     }
@@ -169,7 +191,7 @@ export class CallPacer implements Pacer {
     try {
       while (this.waiting.length > 0) {
         const wait = this.waitMs();
-        if (wait > 0) {
+        if (wait > ON_TIME_MS) {
           try {
             await this.nap(wait);
           } catch {

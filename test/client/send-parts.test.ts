@@ -1,54 +1,76 @@
 import { ApplicationFailure, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { sendParts } from '../../client/parts';
-import type { LeaverPart, PartReceipt } from '../../workflows/messages';
+import { PARTS_IN_FLIGHT, sendParts } from '../../client/parts';
+import type { LeaverPart, PartReceipt, PlacedLeaverPart } from '../../workflows/messages';
 import { LeaverParts } from '../../workflows/parts';
 import type { Leaver } from '../../workflows/request';
 
 /**
  * How the client sends a large request's parts (client/parts.ts), against a stand-in for the
- * workflow's `addLeavers` update that runs the workflow's own part checks (workflows/parts.ts), or
- * those of a worker from before parts could come in any order. Each update answers after a few
- * event-loop turns, in a shuffled order, as concurrent updates may be accepted by the server.
- * The real update, through a real server, is tested in test/workflow/large-request.test.ts.
+ * workflow's part updates that runs the workflow's own part checks (workflows/parts.ts), or acts as
+ * a worker from before `addLeaversAt`. Each update answers after a few event-loop turns, so that
+ * concurrent ones are taken in a shuffled order, as the server may. The real updates, through a
+ * real server, are tested in test/workflow/large-request.test.ts.
  */
 
 const leaver = (n: number): Leaver => ({ employeeId: `E${n}`, wpsUserId: `wps-${n}` });
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => leaver(from + i));
+const ids = (leavers: readonly Leaver[]) => leavers.map((l) => l.employeeId);
+
+interface Sent {
+  update: string;
+  updateId: string;
+  input: LeaverPart | PlacedLeaverPart;
+  /** Updates in flight when this one was sent, itself included. */
+  inFlight: number;
+}
 
 interface StandIn {
   handle: WorkflowHandle;
   parts: LeaverParts;
-  sent: LeaverPart[];
-  inFlight: { now: number; peak: number };
+  sent: Sent[];
 }
 
-/** `legacy`: refuses any part that is not the next, and ignores offsets, as such a worker did. */
+/** `legacy`: a worker from before `addLeaversAt`: only `addLeavers`, in order. */
 function standIn(first: Leaver[], expected: number, legacy = false): StandIn {
   const parts = new LeaverParts(first, expected);
-  const sent: LeaverPart[] = [];
-  const inFlight = { now: 0, peak: 0 };
+  const sent: Sent[] = [];
+  let inFlight = 0;
   let turn = 0;
-  const executeUpdate = async (_def: unknown, options: { args: [LeaverPart]; updateId: string }) => {
+  const refuse = (message: string) =>
+    new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message }));
+  const executeUpdate = async (
+    def: { name: string },
+    options: { args: [LeaverPart | PlacedLeaverPart]; updateId: string },
+  ): Promise<PartReceipt> => {
     const [input] = options.args;
-    expect(options.updateId).toBe(`part-${input.part}`);
-    sent.push(input);
-    inFlight.now += 1;
-    inFlight.peak = Math.max(inFlight.peak, inFlight.now);
+    inFlight += 1;
+    sent.push({ update: def.name, updateId: options.updateId, input, inFlight });
     turn += 1;
     for (let i = 0; i < (turn * 7) % 5; i++) await new Promise((r) => setImmediate(r));
-    inFlight.now -= 1;
-    const seen = legacy ? { part: input.part, leavers: input.leavers } : input;
-    try {
-      parts.check(seen);
-    } catch (err) {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.create({ message: (err as Error).message }),
-      );
+    inFlight -= 1;
+    if (def.name === 'addLeaversAt') {
+      if (legacy) throw refuse('No registered handler for update: addLeaversAt');
+      try {
+        parts.checkPlaced(input as PlacedLeaverPart);
+      } catch (err) {
+        throw refuse((err as Error).message);
+      }
+      return parts.addPlaced(input as PlacedLeaverPart);
     }
-    return parts.add(seen) satisfies PartReceipt;
+    try {
+      parts.checkNext(input);
+    } catch (err) {
+      throw refuse((err as Error).message);
+    }
+    return parts.addNext(input);
   };
-  return { handle: { executeUpdate } as unknown as WorkflowHandle, parts, sent, inFlight };
+  const query = () =>
+    Promise.resolve({
+      phase: parts.complete ? 'running' : 'receiving',
+      leavers: expected,
+      leaversReceived: parts.received,
+    });
+  return { handle: { executeUpdate, query } as unknown as WorkflowHandle, parts, sent };
 }
 
 describe('sendParts', () => {
@@ -56,46 +78,76 @@ describe('sendParts', () => {
   const rest = [range(4, 2), range(6, 3), range(9, 1), range(10, 4), range(14, 2), range(16, 5)];
   const total = 20;
 
-  it('sends four parts at once, each with its offset, and every leaver lands in request order', async () => {
+  it(`sends ${PARTS_IN_FLIGHT} placed parts at once, each with its offset and its range as update id; every leaver lands in request order`, async () => {
     const s = standIn(first, total);
     await sendParts(s.handle, first.length, rest);
-    expect(s.inFlight.peak).toBe(4);
-    expect(s.sent.map((p) => [p.part, p.offset])).toEqual(
-      expect.arrayContaining([
-        [1, 3],
-        [2, 5],
-        [3, 8],
-        [4, 9],
-        [5, 13],
-        [6, 15],
-      ]),
-    );
-    expect(s.sent).toHaveLength(6);
+    expect(Math.max(...s.sent.map((x) => x.inFlight))).toBe(PARTS_IN_FLIGHT);
+    expect(s.sent.every((x) => x.update === 'addLeaversAt')).toBe(true);
+    expect(s.sent.map((x) => [x.input.part, (x.input as PlacedLeaverPart).offset, x.updateId])).toEqual([
+      [1, 3, 'leavers-3-4'],
+      [2, 5, 'leavers-5-7'],
+      [3, 8, 'leavers-8-8'],
+      [4, 9, 'leavers-9-12'],
+      [5, 13, 'leavers-13-14'],
+      [6, 15, 'leavers-15-19'],
+    ]);
     expect(s.parts.complete).toBe(true);
-    expect(s.parts.leavers.map((l) => l.employeeId)).toEqual(range(1, total).map((l) => l.employeeId));
+    expect(ids(s.parts.leavers)).toEqual(ids(range(1, total)));
   });
 
   it('with one in flight, sends the parts in order, one at a time', async () => {
     const s = standIn(first, total);
     await sendParts(s.handle, first.length, rest, 1);
-    expect(s.inFlight.peak).toBe(1);
-    expect(s.sent.map((p) => p.part)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.sent.map((x) => [x.input.part, x.inFlight])).toEqual([1, 2, 3, 4, 5, 6].map((p) => [p, 1]));
   });
 
-  it('against a worker that takes parts only in order, falls back to one at a time and still delivers every part', async () => {
+  it.each([0, -1, 1.5, Number.NaN])('refuses %p parts in flight, sending nothing', async (inFlight) => {
+    const s = standIn(first, total);
+    await expect(sendParts(s.handle, first.length, rest, inFlight)).rejects.toThrow(RangeError);
+    expect(s.sent).toEqual([]);
+  });
+
+  it('against a worker from before placed parts, sends every part again in order, one at a time, as addLeavers', async () => {
     const s = standIn(first, total, true);
     await sendParts(s.handle, first.length, rest);
     expect(s.parts.complete).toBe(true);
-    expect(s.parts.leavers.map((l) => l.employeeId)).toEqual(range(1, total).map((l) => l.employeeId));
-    // Some were refused as out of order and sent again, in order, after the first wave.
-    expect(s.sent.length).toBeGreaterThan(rest.length);
+    expect(ids(s.parts.leavers)).toEqual(ids(range(1, total)));
+    const placed = s.sent.filter((x) => x.update === 'addLeaversAt');
+    const next = s.sent.filter((x) => x.update === 'addLeavers');
+    expect(placed.length).toBeGreaterThan(0);
+    expect(placed.length).toBeLessThanOrEqual(PARTS_IN_FLIGHT);
+    expect(next.map((x) => [x.input, x.updateId, x.inFlight])).toEqual(
+      rest.map((leavers, i) => [{ part: i + 1, leavers }, `part-${i + 1}`, 1]),
+    );
   });
 
-  it('passes on any other refusal, naming it', async () => {
+  it('passes on any other refusal, naming it, and sends no new part after it', async () => {
     const s = standIn(first, total);
-    const clash = [range(4, 2), [leaver(1)], ...rest.slice(2)];
-    await expect(sendParts(s.handle, first.length, clash)).rejects.toThrow(WorkflowUpdateFailedError);
-    expect(s.parts.complete).toBe(false);
+    // Enough parts that some are still unsent when the refusal comes back.
+    const clash = [range(4, 2), [leaver(1)], ...Array.from({ length: 14 }, (_, i) => [leaver(6 + i)])];
+    const refusal = await sendParts(s.handle, first.length, clash).catch((e: unknown) => e);
+    const sentBefore = s.sent.length;
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause?.message).toContain(
+      'leavers[5] (employee E1).wpsUserId: duplicates leavers[0].wpsUserId (wps-1)',
+    );
+    // Those in flight beside it finish; none is sent after it.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(s.sent).toHaveLength(sentBefore);
+    expect(sentBefore).toBeLessThan(clash.length);
+  });
+
+  it('refuses a submission cut differently from one before it, instead of mixing the two', async () => {
+    const s = standIn(first, total);
+    // A submission that got leavers 4 to 8 in and stopped: it is told the run still misses some.
+    await expect(sendParts(s.handle, first.length, rest.slice(0, 2))).rejects.toThrow(
+      'every part was sent, but the run has 8 of its 20 leavers',
+    );
+    const recut = [range(4, 3), range(7, 7), range(14, 7)];
+    const refusal = await sendParts(s.handle, first.length, recut).catch((e: unknown) => e);
+    expect((refusal as WorkflowUpdateFailedError).cause?.message).toMatch(
+      /overlaps leavers already received/,
+    );
   });
 
   it('sends nothing when the start carried every leaver', async () => {

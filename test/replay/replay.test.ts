@@ -30,6 +30,7 @@ describe('replay of recorded histories', () => {
         'overlapping-lanes.json',
         'chunk-hand-over.json',
         'chunk-hand-over-chunk.json',
+        'parts-any-order.json',
       ]),
     );
   });

@@ -90,13 +90,10 @@ describe('CallPacer', () => {
     const start = clock.t;
     const pacer = new CallPacer({ callsPerSecond: 30, margin: 0, ...timing }); // 33.33 ms apart
     const order = await releases(pacer, 30, timing.now); // N = 30: a 31st would wait for an exchange to end
-    expect(sleeps.slice(0, 3)).toEqual([34, 33, 34]);
+    expect(sleeps.slice(0, 3)).toEqual([34, 33, 33]);
     const times = order.map(([, at]) => at - start);
-    times.forEach((at, k) => {
-      expect(at).toBeGreaterThanOrEqual(k * pacer.intervalMs);
-      expect(at).toBeLessThanOrEqual(Math.ceil(k * pacer.intervalMs) + 1); // a rounded-up ms, never more
-      if (k > 0) expect(at - times[k - 1]!).toBeGreaterThanOrEqual(pacer.intervalMs / 2);
-    });
+    // Each release at its slot rounded up to the millisecond: the rounding never adds up.
+    expect(times).toEqual(times.map((_, k) => (k === 0 ? 0 : Math.ceil(k * (1000 / 30) - 0.001))));
     // 29 gaps in 966.7 ms, as the rate says, not 29 x 34 = 986 ms.
     expect(times[29]).toBe(967);
   });
@@ -107,6 +104,68 @@ describe('CallPacer', () => {
     const pacer = new CallPacer({ callsPerSecond: 10, margin: 0, ...timing });
     const order = await releases(pacer, 4, timing.now);
     expect(order.map(([, at]) => at - start)).toEqual([0, 140, 240, 340]);
+  });
+
+  it('with timers late by varying amounts, never releases two calls within half a gap, nor N + 1 within a second of the Nth ending', async () => {
+    const clock = { t: 1_000_000 };
+    const lateness = [0, 9, 1, 16, 0, 3, 12, 0, 15, 2, 7, 0, 14, 5];
+    // Each exchange lasts 50 ms of the fake clock: it ends when the clock has passed that.
+    const open: Array<{ end: number; done: () => void }> = [];
+    const endDue = (): void => {
+      for (const x of open.filter((e) => e.end <= clock.t)) {
+        open.splice(open.indexOf(x), 1);
+        x.done();
+      }
+    };
+    let turn = 0;
+    const timing = {
+      now: () => clock.t,
+      sleep: (ms: number) =>
+        new Promise<void>((resolve) =>
+          setImmediate(() => {
+            clock.t += ms + (lateness[turn++ % lateness.length] ?? 0);
+            endDue();
+            resolve();
+          }),
+        ),
+    };
+    const pacer = new CallPacer({ callsPerSecond: 30, ...timing }); // 33.3 ms apart, N = 30
+    const started: number[] = [];
+    await Promise.all(
+      Array.from({ length: 120 }, () =>
+        pacer.take().then((done) => {
+          started.push(clock.t);
+          open.push({ end: clock.t + 50, done });
+        }),
+      ),
+    );
+    for (const x of open) x.done();
+    expect(started).toHaveLength(120);
+    for (let k = 1; k < started.length; k++) {
+      expect(started[k]! - started[k - 1]!).toBeGreaterThan(pacer.intervalMs / 2);
+    }
+    // Exchange k + N starts at least a second after exchange k ended (k's start + 50 ms).
+    for (let k = pacer.perWindow; k < started.length; k++) {
+      expect(started[k]! - (started[k - pacer.perWindow]! + 50)).toBeGreaterThanOrEqual(1_000);
+    }
+    // Catching up made some gaps shorter than a full one, as the late timers asked.
+    expect(started.some((at, k) => k > 0 && at - started[k - 1]! < pacer.intervalMs)).toBe(true);
+  });
+
+  it('below one call a second, keeps the full gap after a late timer (the window rule is looser than the gap there)', async () => {
+    const { clock, timing } = fakeTiming(600); // 600 ms late, under half the 2 s gap
+    const start = clock.t;
+    const pacer = new CallPacer({ callsPerSecond: 0.5, ...timing }); // N = 1: each exchange ends at once
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 3 }, () =>
+        pacer.take().then((done) => {
+          order.push(clock.t - start);
+          done();
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 2_600, 5_200]);
   });
 
   it('starts a new schedule after a stall of half a gap or more, so overdue calls never go out in a burst', async () => {

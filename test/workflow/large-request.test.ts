@@ -3,7 +3,14 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { completeResult, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
-import { addLeaversUpdate, cancelSignal, progressQuery } from '../../workflows/messages';
+import { defaultPayloadConverter } from '@temporalio/common';
+import {
+  addLeaversAtUpdate,
+  addLeaversUpdate,
+  cancelSignal,
+  progressQuery,
+  type PlacedLeaverPart,
+} from '../../workflows/messages';
 import { CHUNK_MAX_LEAVERS } from '../../workflows/plan';
 import { workflowIdFor } from '../../workflows/request';
 import type { OffboardingResult } from '../../workflows/result';
@@ -43,7 +50,8 @@ describe('a large request: parts and chunk runs', () => {
       env.client,
       { requestId, leavers: leavers(size) },
       // Above the default approval threshold (500): approved up front here; the gate has its own test.
-      // Parts of 700: the start and two updates, sent together (the default would fit 2,100 in one).
+      // Parts of 700: the start and two updates, sent together (the default cut, by size, would give
+      // the start and one update).
       { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size }, leaversPerPart: 700 },
     );
     const summary = await run.handle.result();
@@ -76,12 +84,18 @@ describe('a large request: parts and chunk runs', () => {
     });
     for (let n = 1; n <= size; n++) expect(sims.authing.users.get(`au-${n}`)?.status).toBe('Resigned');
 
-    // Both updates, each with its offset.
+    // Both updates placed at their offsets, whichever came first.
     const parts = (await run.handle.fetchHistory()).events?.flatMap((e) => {
       const input = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
-      return input ? [input.name] : [];
+      const payload = input?.args?.payloads?.[0];
+      if (!input || !payload) return [];
+      const part = defaultPayloadConverter.fromPayload<PlacedLeaverPart>(payload);
+      return [[input.name, part.part, part.offset, part.leavers.length]];
     });
-    expect(parts).toEqual(['addLeavers', 'addLeavers']);
+    expect(parts?.sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
+      ['addLeaversAt', 1, 700, 700],
+      ['addLeaversAt', 2, 1400, 700],
+    ]);
 
     // Bounded: the parent's history does not grow per batch, and no payload nears 512 KiB.
     const histories = [
@@ -324,13 +338,22 @@ describe('a large request: parts in any order', () => {
       ],
     });
     const add = (part: number, offset: number, from: number, to: number) =>
-      handle.executeUpdate(addLeaversUpdate, { args: [{ part, offset, leavers: range(from, to) }] });
+      handle.executeUpdate(addLeaversAtUpdate, { args: [{ part, offset, leavers: range(from, to) }] });
 
     // Part 3 (leavers 7 and 8) first: held until the gap before it is filled.
     expect(await add(3, 6, 7, 8)).toEqual({ received: 4, expected: 8 });
     expect(await handle.query(progressQuery)).toMatchObject({ phase: 'receiving', leaversReceived: 4 });
 
-    expect(refusal(await add(3, 6, 7, 8).catch((e: unknown) => e))).toBe('part 3 was already received');
+    expect(refusal(await add(3, 6, 7, 8).catch((e: unknown) => e))).toBe(
+      'part 3 (leavers[6] to leavers[7]) overlaps leavers already received',
+    );
+    // A part "next in order" has no place while one waits ahead of a gap.
+    const next = await handle
+      .executeUpdate(addLeaversUpdate, { args: [{ part: 4, leavers: range(3, 4) }] })
+      .catch((e: unknown) => e);
+    expect(refusal(next)).toBe(
+      'part 4 has no place: leavers 2 onwards are still missing while later ones are in',
+    );
     expect(refusal(await add(4, 5, 6, 7).catch((e: unknown) => e))).toBe(
       'part 4 (leavers[5] to leavers[6]) overlaps leavers already received',
     );
@@ -342,7 +365,7 @@ describe('a large request: parts in any order', () => {
     );
     // An id of a part that arrived ahead is a duplicate, at its place in the request.
     const duplicate = await handle
-      .executeUpdate(addLeaversUpdate, {
+      .executeUpdate(addLeaversAtUpdate, {
         args: [{ part: 1, offset: 2, leavers: [leaver(3), { ...leaver(4), wpsUserId: 'wps-8' }] }],
       })
       .catch((e: unknown) => e);
@@ -351,8 +374,9 @@ describe('a large request: parts in any order', () => {
     );
     expect(await handle.query(progressQuery)).toMatchObject({ phase: 'receiving', leaversReceived: 4 });
 
-    expect(await add(2, 4, 5, 6)).toEqual({ received: 6, expected: 8 });
-    expect(await add(1, 2, 3, 4)).toEqual({ received: 8, expected: 8 });
+    // The last two together, as the client sends them: most likely taken in one workflow task.
+    const receipts = await Promise.all([add(2, 4, 5, 6), add(1, 2, 3, 4)]);
+    expect(receipts.map((r) => r.received).sort()).toEqual([6, 8]);
     const result = (await handle.result()) as OffboardingResult;
     expect(result.status).toBe('completed');
     expect(result.outcomes?.map((o) => o.employeeId)).toEqual(range(1, 8).map((l) => l.employeeId));
@@ -367,7 +391,7 @@ describe('a large request: parts in any order', () => {
       workflowId: workflowIdFor(requestId),
       args: [{ requestId, leavers: range(1, 2) }, { expectedLeavers: 8 }],
     });
-    await handle.executeUpdate(addLeaversUpdate, { args: [{ part: 3, offset: 6, leavers: range(7, 8) }] });
+    await handle.executeUpdate(addLeaversAtUpdate, { args: [{ part: 3, offset: 6, leavers: range(7, 8) }] });
     await handle.signal(cancelSignal, 'the layoff was called off');
     const result = (await handle.result()) as OffboardingResult;
     expect(result.status).toBe('cancelled');
