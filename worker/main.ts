@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from '@temporalio/common';
 import { NativeConnection, Runtime, type TelemetryOptions } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../codec/data-converter';
@@ -14,6 +15,7 @@ import {
 import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config';
 import { temporalConnectConfig } from './temporal';
 import { createOffboardingWorker, type OffboardingWorkerOptions } from './worker';
+import { prebuiltBundle } from './workflow-bundle';
 
 /**
  * The worker process: fails fast on configuration, logs one JSON object a line (or text on a
@@ -67,10 +69,17 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
   try {
     // The data converter and the interceptor go to all three Workers (worker/worker.ts), the vendor
     // metrics hook to both vendor clients.
+    // With encryption on, the bundle whose failure converter encrypts failures raised in workflows.
+    const bundle = prebuiltBundle(
+      path.resolve(__dirname, '..'),
+      dataConverter?.failureConverterPath !== undefined,
+    );
+    if ('reason' in bundle) logger.warn(`worker: ${bundle.reason}; bundling the workflows at start`);
     const options: OffboardingWorkerOptions = {
       connection,
       namespace: temporal.namespace,
       config,
+      ...('codePath' in bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}),
       vendorMetrics: vendorMetricsHook(metrics),
       workerOptions: {
         interceptors: { activity: [activityMetricsInterceptor(metrics)] },
@@ -85,6 +94,7 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
       wpsBaseUrl: config.wps.baseUrl,
       authingBaseUrl: config.authing.baseUrl,
       payloadEncryption: dataConverter !== undefined,
+      workflowBundle: 'codePath' in bundle ? path.basename(bundle.codePath) : 'bundled at start',
       metrics: observability.metricsBindAddress ?? 'off',
     });
     await worker.run();

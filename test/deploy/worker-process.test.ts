@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { startOffboarding } from '../../client/offboarding';
 import { dataConverterFromEnv } from '../../codec/data-converter';
 import { freePort } from '../../scripts/lib/ports';
@@ -238,6 +238,34 @@ describe('the worker process (node dist/worker/main.js)', () => {
     expect(workflowLines.length).toBeGreaterThan(0);
     for (const line of workflowLines) expect(line).toMatchObject({ workflowId, requestId: req.requestId });
     expectNoSecrets(finished.stdout + finished.stderr);
+  });
+
+  it('starts from the prebuilt bundle whose failure converter encrypts failures raised in workflow code', async () => {
+    const taskQueue = `obs-${randomUUID()}`;
+    const worker = startWorker(taskQueue);
+    await worker.waitForOutput(/"message":"worker: started"/);
+    const started = worker.stdout.split('\n').find((line) => line.includes('"message":"worker: started"'));
+    expect(started).toContain('"workflowBundle":"workflow-bundle-encoded-failures.js"');
+    expect(worker.stdout + worker.stderr).not.toContain('bundling the workflows at start');
+
+    // A request the client would refuse, started directly: the workflow's own validation fails it.
+    const requestId = `obs-bad-${randomUUID().slice(0, 8)}`;
+    const handle = await client.workflow.start('offboarding', {
+      taskQueue,
+      workflowId: `offboarding-${requestId}`,
+      args: [{ requestId, leavers: [{ wpsUserId: 'wps 1 secret-looking id' }] }],
+    });
+    const failure = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e as WorkflowFailedError,
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(failure?.cause?.message).toContain('must not contain whitespace');
+    const stored = JSON.stringify(await handle.fetchHistory());
+    expect(stored).toContain('Encoded failure');
+    expect(stored).not.toContain('must not contain whitespace');
+    worker.child.kill('SIGTERM');
+    expect((await worker.finished()).code).toBe(0);
   });
 
   it('on SIGTERM lets the activity in flight finish and exits 0; another worker completes the run', async () => {
