@@ -58,9 +58,11 @@ describe('Dockerfile', () => {
     for (const s of dockerfile.stages) expect(s.from).toBe('${NODE_IMAGE}');
   });
 
-  it('builds as the README says: npm ci, then npm run build (tsc -p tsconfig.build.json)', () => {
+  it('builds as the README says: npm ci, then npm run build (tsc -p tsconfig.build.json, then the workflow bundles)', () => {
     expect(runs(stage('build'))).toEqual(['npm ci --ignore-scripts --no-audit --no-fund', 'npm run build']);
-    expect(packageJson.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(packageJson.scripts.build).toBe(
+      'tsc -p tsconfig.build.json && node dist/worker/bundle-workflows.js',
+    );
     expect(readRepoFile('README.md')).toContain('npm run build');
   });
 
