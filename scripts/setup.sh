@@ -23,5 +23,5 @@ bash scripts/ensure-temporal.sh >/dev/null
 if [ "${SETUP_SKIP_BUILD:-}" != "1" ]; then
   echo "Compiling TypeScript..." >&2
   npx --no-install tsc -p tsconfig.build.json
-  node dist/worker/bundle-workflows.js
+  node dist/worker/bundle-workflows.js --if-stale
 fi

@@ -70,10 +70,7 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
     // The data converter and the interceptor go to all three Workers (worker/worker.ts), the vendor
     // metrics hook to both vendor clients.
     // With encryption on, the bundle whose failure converter encrypts failures raised in workflows.
-    const bundle = prebuiltBundle(
-      path.resolve(__dirname, '..'),
-      dataConverter?.failureConverterPath !== undefined,
-    );
+    const bundle = prebuiltBundle(path.resolve(__dirname, '..'), dataConverter?.failureConverterPath);
     if ('reason' in bundle) logger.warn(`worker: ${bundle.reason}; bundling the workflows at start`);
     const options: OffboardingWorkerOptions = {
       connection,

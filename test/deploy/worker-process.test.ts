@@ -261,9 +261,16 @@ describe('the worker process (node dist/worker/main.js)', () => {
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(failure?.cause?.message).toContain('must not contain whitespace');
-    const stored = JSON.stringify(await handle.fetchHistory());
+    const history = await handle.fetchHistory();
+    const stored = JSON.stringify(history);
     expect(stored).toContain('Encoded failure');
     expect(stored).not.toContain('must not contain whitespace');
+    expect(stored).not.toContain('secret-looking');
+    // Encrypted, not only moved: the failure's attributes are a payload of our codec's encoding.
+    const failed = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)
+      ?.workflowExecutionFailedEventAttributes?.failure;
+    const encoding = failed?.encodedAttributes?.metadata?.encoding;
+    expect(encoding && Buffer.from(encoding).toString()).toBe('binary/encrypted');
     worker.child.kill('SIGTERM');
     expect((await worker.finished()).code).toBe(0);
   });

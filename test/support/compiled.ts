@@ -17,7 +17,7 @@ function sleepSync(ms: number): void {
 }
 
 /**
- * Brings dist/ up to date (incremental: quick when nothing changed). Test files run in parallel
+ * Brings dist/ up to date, workflow bundles included (incremental: quick when nothing changed). Test files run in parallel
  * workers: a lock folder keeps two compilers from writing dist/ at once.
  */
 export function buildDist(): void {
@@ -42,6 +42,11 @@ export function buildDist(): void {
       [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')],
       { cwd: ROOT, stdio: 'pipe' },
     );
+    // And the workflow bundles the worker process starts from, as `npm run build` makes them.
+    execFileSync(process.execPath, [path.join(ROOT, 'dist', 'worker', 'bundle-workflows.js'), '--if-stale'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
   } finally {
     fs.rmSync(LOCK, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import {
   compiledDigest,
   prebuiltBundle,
 } from '../../worker/workflow-bundle';
+import { FAILURE_CONVERTER_PATH } from '../../codec/data-converter';
 
 /** The prebuilt workflow bundle is used only while it matches the compiled code (worker/workflow-bundle.ts). */
 describe('prebuiltBundle', () => {
@@ -34,7 +35,35 @@ describe('prebuiltBundle', () => {
 
   it('with payload encryption on, is the bundle whose failure converter encrypts workflow failures', () => {
     build();
-    expect(prebuiltBundle(dist, true)).toEqual({ codePath: path.join(dist, ENCODED_FAILURES_BUNDLE_FILE) });
+    expect(prebuiltBundle(dist, FAILURE_CONVERTER_PATH)).toEqual({
+      codePath: path.join(dist, ENCODED_FAILURES_BUNDLE_FILE),
+    });
+  });
+
+  it('with encryption on, is not the plain bundle when the encoded one is missing, nor any for another failure converter', () => {
+    build();
+    fs.rmSync(path.join(dist, ENCODED_FAILURES_BUNDLE_FILE));
+    expect(prebuiltBundle(dist, FAILURE_CONVERTER_PATH)).toEqual({
+      reason: expect.stringContaining('no prebuilt workflow bundle'),
+    });
+    expect(prebuiltBundle(dist, '/elsewhere/failure-converter.js')).toEqual({
+      reason: 'no prebuilt workflow bundle has the failure converter /elsewhere/failure-converter.js',
+    });
+  });
+
+  it('says why instead of failing when the compiled code cannot be read (a file gone mid-walk, a broken link)', () => {
+    build();
+    fs.symlinkSync(path.join(dist, 'nowhere.js'), path.join(dist, 'workflows', 'broken.js'));
+    expect(prebuiltBundle(dist)).toEqual({ reason: expect.stringContaining('could not be checked') });
+  });
+
+  it('ignores dot entries (locks, build info) but covers source maps and JSON', () => {
+    build();
+    fs.mkdirSync(path.join(dist, '.e2e-build.lock'));
+    fs.writeFileSync(path.join(dist, '.tsbuildinfo'), '{}');
+    expect(prebuiltBundle(dist)).toEqual({ codePath: path.join(dist, BUNDLE_FILE) });
+    fs.writeFileSync(path.join(dist, 'workflows', 'index.js.map'), '{"version":3}');
+    expect(prebuiltBundle(dist)).toEqual({ reason: expect.stringContaining('does not match') });
   });
 
   it('is not used, and says so, when there is none or no digest beside it', () => {
@@ -51,11 +80,11 @@ describe('prebuiltBundle', () => {
     build();
     fs.writeFileSync(path.join(dist, file), 'exports.changed = true;\n');
     expect(prebuiltBundle(dist)).toEqual({
-      reason: expect.stringContaining('does not match the code compiled since'),
+      reason: expect.stringContaining('does not match the compiled code or packages since'),
     });
   });
 
-  it('does not count the bundles, nor files other than .js, in the digest', () => {
+  it('does not count the bundles, nor declaration files, in the digest', () => {
     const before = compiledDigest(dist);
     fs.writeFileSync(path.join(dist, BUNDLE_FILE), '/* another bundle */');
     fs.writeFileSync(path.join(dist, ENCODED_FAILURES_BUNDLE_FILE), '/* another bundle */');
