@@ -15,13 +15,13 @@ import {
 } from '../workflows/messages';
 import type { RunOptions } from '../workflows/options';
 import { isFailure, type LeaverOutcome } from '../workflows/outcome';
-import { PART_MAX_LEAVERS, splitLeavers } from '../workflows/plan';
+import { splitLeavers } from '../workflows/plan';
 import { workflowIdFor, type Leaver, type OffboardingRequest, type ValidRequest } from '../workflows/request';
 import type { CompleteResult, OffboardingResult } from '../workflows/result';
-import { sendParts } from './parts';
 import { LEAVER_COUNT, PHASE, REQUEST_ID, FAILED_COUNT } from '../workflows/search-attributes';
 import { assertValidRequest } from '../workflows/validation';
 import type { offboarding, offboardingChunk } from '../workflows';
+import { sendParts } from './parts';
 
 export interface StartOptions {
   taskQueue: string;
@@ -84,10 +84,10 @@ export function requestDigest(valid: ValidRequest): string {
  * workflow id is derived from `requestId`, so a second submission of the same request leads to the
  * existing run, and the same `requestId` with different content is refused.
  *
- * A request too large for one payload travels in parts: the start carries the first, and each
- * further part is an `addLeavers` update with its own update id, so a repeated submission (a retried
- * HR event, a CLI run again after a dropped connection) delivers each part once. Several parts are
- * sent at once (./parts.ts). The run touches nothing until every part has arrived.
+ * A request too large for one payload travels in parts: the start carries the first, and the rest
+ * go as updates, several at once, each with an update id naming its range, so a repeated submission
+ * (a retried HR event, a CLI run again after a dropped connection) delivers each part once
+ * (./parts.ts). The run touches nothing until every part has arrived.
  */
 export async function startOffboarding(
   client: Client,
@@ -98,7 +98,7 @@ export async function startOffboarding(
   const workflowId = workflowIdFor(valid.requestId);
   const uiUrl = runUrl(options.uiBaseUrl ?? 'http://localhost:8233', options.namespace, workflowId);
   const when = valid.effectiveAtMs === undefined ? 'now' : new Date(valid.effectiveAtMs).toISOString();
-  const parts = splitLeavers(request.leavers, options.leaversPerPart ?? PART_MAX_LEAVERS);
+  const parts = splitLeavers(request.leavers, options.leaversPerPart);
   const [first = [], ...rest] = parts;
   const runOptions: RunOptions = { ...options.runOptions };
   if (rest.length > 0) runOptions.expectedLeavers = request.leavers.length;

@@ -87,28 +87,30 @@ export function prebuiltBundle(distDir: string, failureConverterPath?: string): 
   }
   const file = failureConverterPath === undefined ? BUNDLE_FILE : ENCODED_FAILURES_BUNDLE_FILE;
   const codePath = path.join(distDir, file);
-  const digestPath = path.join(distDir, DIGEST_FILE);
-  try {
-    if (!fs.existsSync(codePath) || !fs.existsSync(digestPath)) {
-      return { reason: `no prebuilt workflow bundle at ${codePath} (npm run build makes one)` };
-    }
-    const recorded = fs.readFileSync(digestPath, 'utf8').trim();
-    if (recorded !== compiledDigest(distDir)) {
-      return {
-        reason: `the prebuilt workflow bundle at ${codePath} does not match the compiled code or packages since`,
-      };
-    }
-    return { codePath };
-  } catch (err) {
-    return { reason: `the prebuilt workflow bundles could not be checked (${(err as Error).message})` };
-  }
+  const stale = whyNotCurrent(distDir, [file]);
+  return stale === undefined ? { codePath } : { reason: stale };
 }
 
 /** Whether both bundles in `distDir` match the code compiled there. */
 export function bundlesCurrent(distDir: string): boolean {
-  return [undefined, FAILURE_CONVERTER_PATH].every(
-    (converter) => 'codePath' in prebuiltBundle(distDir, converter),
-  );
+  return whyNotCurrent(distDir, BUNDLES) === undefined;
+}
+
+/** Why the bundles `files` in `distDir` cannot be used (missing, stale, unreadable), or undefined. */
+function whyNotCurrent(distDir: string, files: readonly string[]): string | undefined {
+  const digestPath = path.join(distDir, DIGEST_FILE);
+  try {
+    const missing = files.map((f) => path.join(distDir, f)).find((f) => !fs.existsSync(f));
+    if (missing !== undefined || !fs.existsSync(digestPath)) {
+      return `no prebuilt workflow bundle at ${missing ?? digestPath} (npm run build makes one)`;
+    }
+    if (fs.readFileSync(digestPath, 'utf8').trim() !== compiledDigest(distDir)) {
+      return `the prebuilt workflow bundle at ${path.join(distDir, files[0] ?? '')} does not match the compiled code or packages since`;
+    }
+    return undefined;
+  } catch (err) {
+    return `the prebuilt workflow bundles could not be checked (${(err as Error).message})`;
+  }
 }
 
 /**
