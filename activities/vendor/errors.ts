@@ -32,6 +32,15 @@ export interface VendorErrorDetails {
   vendorRequestId?: string;
   /** From Retry-After, for a 429 or 503. */
   retryAfterMs?: number;
+  /** A `protocol` failure: the field of the answer that broke its contract (./contract.ts). */
+  field?: string;
+  /** A `protocol` failure: the answer's keys and types, never its values (./contract.ts). */
+  shape?: unknown;
+  /**
+   * An `invalidRequest` whose vendor code is configured as a refusal of some of the ids sent: only
+   * such a failure may be split to isolate the offender (workflows/batch-runner.ts). Unset: never split.
+   */
+  refusesIds?: boolean;
 }
 
 /**
