@@ -1,15 +1,16 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
-import type { SystemOutcome } from '../workflows/outcome';
+import { NOT_ATTEMPTED, NOT_EFFECTIVE, type SystemOutcome } from '../workflows/outcome';
 import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
 import type { WpsUserStatus } from './wps/client';
 import { CallSlots, type CallSlotsOfRun } from './call-slots';
 import { classifyFailure } from './vendor/call-retry';
+import type { UserStatuses } from './vendor/contract';
 import { toActivityFailure, VendorError } from './vendor/errors';
 
 /** What the activities need from WPS 365; `WpsClient` is the real one. */
 export interface WpsDirectory {
-  readUsers(userIds: readonly string[]): Promise<Map<string, WpsUserStatus>>;
+  readUsers(userIds: readonly string[]): Promise<UserStatuses<WpsUserStatus>>;
   disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }>;
 }
 
@@ -18,7 +19,7 @@ export interface AuthingDirectory {
   readUsers(
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
-  ): Promise<Map<string, AuthingUserStatus>>;
+  ): Promise<UserStatuses<AuthingUserStatus>>;
   resignUsers(
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
@@ -39,6 +40,13 @@ export interface BatchInput {
   userIds: string[];
   /** The run's limit on vendor calls in flight; absent (runs started before it existed): none. */
   callSlots?: CallSlotsOfRun;
+  /**
+   * The run has not yet seen this vendor's action take effect: act on one user alone and read it
+   * back before acting on the others (see `converge`).
+   */
+  canary?: boolean;
+  /** Ids an earlier call of this run brought to the target state (see VendorErrorDetails.acted). */
+  actedBefore?: string[];
 }
 
 export interface AuthingBatchInput extends BatchInput {
@@ -99,6 +107,16 @@ function actedByEarlierAttempts(): Set<string> {
   return new Set(Array.isArray(details?.acted) ? details.acted.filter((id) => typeof id === 'string') : []);
 }
 
+/** How an activity reaches one vendor: what it reads, what it sends, and what "done" is. */
+interface Vendor<S> {
+  /** The read endpoint and the action's, for evidence and messages. */
+  readName: string;
+  actName: string;
+  isTarget: (status: S) => boolean;
+  read: (ids: readonly string[]) => Promise<UserStatuses<S>>;
+  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>;
+}
+
 /**
  * Brings every id in a batch to the target state and reports, per id and in input order, what it
  * found and did: read first (so an id already so is not sent again and an unknown id is told apart),
@@ -107,20 +125,24 @@ function actedByEarlierAttempts(): Set<string> {
  * re-reads. Before acting it records the ids in a heartbeat, which Temporal hands to the next
  * attempt, so that an attempt that acted and then failed (say, on the read-back) is credited as
  * `done`, not reported `already`.
+ *
+ * With `canary`, the first pending id is acted on alone and read back first: only when that user
+ * really changed are the others sent. A vendor that accepts the call and changes nothing has then
+ * touched one user, and the others are reported not attempted (NOT_ATTEMPTED), not sent.
  */
 async function converge<S>(
   userIds: readonly string[],
-  isTarget: (status: S) => boolean,
-  read: (ids: readonly string[]) => Promise<Map<string, S>>,
-  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
+  vendor: Vendor<S>,
+  input: BatchInput,
 ): Promise<SystemOutcome[]> {
-  const actedBefore = actedByEarlierAttempts();
+  const canary = input.canary === true;
+  const actedBefore = new Set([...actedByEarlierAttempts(), ...(input.actedBefore ?? [])]);
   let checkpoint: ActedCheckpoint = { acted: [...actedBefore] };
   // A steady heartbeat while the attempt works (the SDK throttles it), so that a worker that dies is
   // noticed within the heartbeat timeout instead of the much longer start-to-close timeout.
   const ticker = setInterval(() => heartbeat(checkpoint), HEARTBEAT_EVERY_MS);
   try {
-    return await convergeSteps(userIds, isTarget, read, act, actedBefore, (next) => {
+    return await convergeSteps(userIds, vendor, canary, actedBefore, (next) => {
       checkpoint = next;
       heartbeat(next);
     });
@@ -143,38 +165,78 @@ function stillPending<S>(
 
 async function convergeSteps<S>(
   userIds: readonly string[],
-  isTarget: (status: S) => boolean,
-  read: (ids: readonly string[]) => Promise<Map<string, S>>,
-  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
+  vendor: Vendor<S>,
+  canary: boolean,
   actedBefore: ReadonlySet<string>,
   recordActing: (checkpoint: ActedCheckpoint) => void,
 ): Promise<SystemOutcome[]> {
+  const { isTarget, read } = vendor;
   const started = Date.now();
   const before = await read(userIds);
   const pending = stillPending(userIds, before, isTarget);
   // Per id, the request id of the action that brought it to the target state (when known).
-  let requestIds = new Map<string, string | undefined>();
-  let after = new Map<string, S>();
-  if (pending.length > 0) {
-    recordActing({ acted: [...actedBefore, ...pending] });
-    requestIds = await actUntilAnswered(pending, isTarget, read, act, started);
-    after = await read(pending);
-  }
+  const requestIds = new Map<string, string | undefined>();
+  const after = new Map<string, S>();
+  const afterRequestIds = new Map<string, string | undefined>();
+  const acted = new Set(actedBefore);
+  const actOn = async (ids: readonly string[]): Promise<void> => {
+    for (const id of ids) acted.add(id);
+    recordActing({ acted: [...acted] });
+    for (const [id, request] of await actUntilAnswered(ids, vendor, started)) requestIds.set(id, request);
+    const readBack = await read(ids);
+    for (const id of ids) {
+      const status = readBack.get(id);
+      if (status !== undefined) after.set(id, status);
+      afterRequestIds.set(id, readBack.vendorRequestId);
+    }
+  };
+  let notAttempted: SystemOutcome | undefined;
+  const [first, ...rest] = pending;
+  if (first !== undefined && canary) {
+    await actOn([first]);
+    const now = after.get(first);
+    if (now !== undefined && isTarget(now)) {
+      try {
+        if (rest.length > 0) await actOn(rest);
+      } catch (err) {
+        // The canary user is done: a split of this batch must report it so (batch-runner.ts).
+        if (err instanceof VendorError) err.details.acted = [...(err.details.acted ?? []), first];
+        throw err;
+      }
+    } else {
+      const message = `canary: the vendor accepted ${vendor.actName} for one user but a read-back shows status ${now === undefined ? 'missing' : String(now)}; the call changes nothing here, so no other user was sent`;
+      log.warn(message, { batchSize: userIds.length });
+      notAttempted = { status: 'failed', code: NOT_ATTEMPTED, message: `not sent: ${message}` };
+    }
+  } else if (pending.length > 0) await actOn(pending);
+
   return userIds.map((id): SystemOutcome => {
     const was = before.get(id);
-    if (was === undefined) return { status: 'not_found' };
+    if (was === undefined) return notFound(vendor.readName, before.vendorRequestId, 'the first read');
     if (isTarget(was)) return { status: actedBefore.has(id) ? 'done' : 'already' };
+    if (notAttempted && id !== first) return notAttempted;
     const now = after.get(id);
     const vendorRequestId = requestIds.get(id);
     const request = vendorRequestId === undefined ? {} : { vendorRequestId };
     if (now !== undefined && isTarget(now)) return { status: 'done', ...request };
+    // Gone between the action and the read-back (deleted meanwhile): no such user any more.
+    if (now === undefined) return notFound(vendor.readName, afterRequestIds.get(id), 'the read-back');
     return {
       status: 'failed',
-      code: 'NotVerified',
-      message: `the vendor accepted the call but a read-back shows status ${now === undefined ? 'missing' : String(now)}`,
+      code: notAttempted ? NOT_EFFECTIVE : 'NotVerified',
+      message: `the vendor accepted the call but a read-back shows status ${String(now)}`,
       ...request,
     };
   });
+}
+
+/** `not_found` is a claim: it says which read did not return the id, and that read's request id. */
+function notFound(endpoint: string, vendorRequestId: string | undefined, which: string): SystemOutcome {
+  return {
+    status: 'not_found',
+    message: `not returned by ${endpoint} (${which})`,
+    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
+  };
 }
 
 /**
@@ -185,9 +247,7 @@ async function convergeSteps<S>(
  */
 async function actUntilAnswered<S>(
   pending: readonly string[],
-  isTarget: (status: S) => boolean,
-  read: (ids: readonly string[]) => Promise<Map<string, S>>,
-  act: (ids: readonly string[]) => Promise<{ vendorRequestId?: string }>,
+  { isTarget, read, act }: Vendor<S>,
   started: number,
 ): Promise<Map<string, string | undefined>> {
   const requestIds = new Map<string, string | undefined>();
@@ -227,9 +287,15 @@ export function createActivities(deps: ActivityDeps) {
         return await inSlotsOf(input, () =>
           converge<WpsUserStatus>(
             input.userIds,
-            (s) => s === 'disabled',
-            (ids) => deps.wps.readUsers(ids),
-            (ids) => deps.wps.disableUsers(ids),
+            {
+              readName: 'WPS batch_read',
+              actName: 'WPS batch_disable',
+              // A user who has left (dimission) is already off: never acted on.
+              isTarget: (s) => s === 'disabled' || s === 'dimission',
+              read: (ids) => deps.wps.readUsers(ids),
+              act: (ids) => deps.wps.disableUsers(ids),
+            },
+            input,
           ),
         );
       } catch (err) {
@@ -243,9 +309,14 @@ export function createActivities(deps: ActivityDeps) {
         return await inSlotsOf(input, () =>
           converge<AuthingUserStatus>(
             input.userIds,
-            (s) => s === 'Resigned',
-            (ids) => deps.authing.readUsers(ids, input.userIdType),
-            (ids) => deps.authing.resignUsers(ids, input.userIdType),
+            {
+              readName: 'Authing get-user-batch',
+              actName: 'Authing resign-user-batch',
+              isTarget: (s) => s === 'Resigned',
+              read: (ids) => deps.authing.readUsers(ids, input.userIdType),
+              act: (ids) => deps.authing.resignUsers(ids, input.userIdType),
+            },
+            input,
           ),
         );
       } catch (err) {

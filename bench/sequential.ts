@@ -30,10 +30,10 @@ export interface SequentialRun {
 /** Read, act on those not yet in the target state, read those back: the statuses after. */
 async function converge<S>(
   ids: string[],
-  read: (ids: string[]) => Promise<Map<string, S>>,
+  read: (ids: string[]) => Promise<ReadonlyMap<string, S>>,
   act: (ids: string[]) => Promise<unknown>,
   isTarget: (status: S) => boolean,
-): Promise<Map<string, S>> {
+): Promise<ReadonlyMap<string, S>> {
   if (ids.length === 0) return new Map();
   const before = await read(ids);
   const pending = ids.filter((id) => {

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import {
   approveUpdate,
+  continueUpdate,
   cancelSignal,
   chunkOutcomesQuery,
   progressQuery,
@@ -217,6 +218,18 @@ export async function approveOffboarding(
 ): Promise<Progress> {
   return whileOpen(client, requestId, 'approved', (h) =>
     h.executeUpdate(approveUpdate, { args: [{ approvedBy }] }),
+  );
+}
+
+/** Lets a run held by the not_found guard go on, recording who decided and why. */
+export async function continueOffboarding(
+  client: Client,
+  requestId: string,
+  by: string,
+  reason: string,
+): Promise<Progress> {
+  return whileOpen(client, requestId, 'continued', (h) =>
+    h.executeUpdate(continueUpdate, { args: [{ by, reason }] }),
   );
 }
 

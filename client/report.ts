@@ -11,7 +11,12 @@ function cell(outcome: SystemOutcome): string {
 
 /** One line: `request X: completed (6 leavers, 0 failed)`. */
 export function formatHeadline(result: OffboardingResult): string {
+  const notFound = result.totals.wps.not_found + result.totals.authing.not_found;
   const extra = [
+    notFound > 0 ? `${notFound} ids not found (listed apart: not done)` : undefined,
+    ...(result.notFoundAccepted ?? []).map(
+      (a) => `${a.system === 'wps' ? 'WPS 365' : 'Authing'} not_found accepted by ${a.by}: ${a.reason}`,
+    ),
     result.cancelReason !== undefined ? `cancelled: ${result.cancelReason}` : undefined,
     result.approvedBy !== undefined ? `approved by ${result.approvedBy}` : undefined,
   ].filter((s) => s !== undefined);
@@ -60,7 +65,34 @@ export function formatResult(result: CompleteResult): string {
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [formatHeadline(result), line(header), ...rows.map(line), formatTotals(result)].join('\n');
+  return [
+    formatHeadline(result),
+    line(header),
+    ...rows.map(line),
+    formatTotals(result),
+    ...formatNotFound(result.outcomes),
+  ].join('\n');
+}
+
+/**
+ * The ids a vendor did not know, apart from the table: nobody may read them as done. Each may be a
+ * wrong id in the request (the person may still have access under another).
+ */
+export function formatNotFound(outcomes: readonly LeaverOutcome[]): string[] {
+  const rows = outcomes.flatMap((o) =>
+    (['wps', 'authing'] as const).flatMap((system) => {
+      const id = system === 'wps' ? o.wpsUserId : o.authingUserId;
+      return o[system].status === 'not_found'
+        ? [
+            `  ${o.employeeId ?? '-'}  ${system === 'wps' ? 'WPS 365' : 'Authing'} ${id ?? '-'}` +
+              (o[system].vendorRequestId !== undefined ? ` (request ${o[system].vendorRequestId})` : ''),
+          ]
+        : [];
+    }),
+  );
+  return rows.length > 0
+    ? ['not found (not done: check these ids; the person may still have access under another id):', ...rows]
+    : [];
 }
 
 export const RESULT_CSV_COLUMNS = [

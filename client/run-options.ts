@@ -18,10 +18,11 @@ export interface RunOptionInputs {
   batchSize?: string;
   concurrency?: string;
   approvalThreshold?: string;
+  notFoundThreshold?: string;
 }
 
 interface Setting {
-  key: keyof RunOptionInputs;
+  key: Exclude<keyof RunOptionInputs, 'notFoundThreshold'>;
   flag: string;
   env: string;
   min: number;
@@ -58,8 +59,23 @@ export function runOptionsFrom(inputs: RunOptionInputs, env: Record<string, stri
     }
     options[setting.key] = value;
   }
+  // A share, not a count: read on its own.
+  const share = inputs.notFoundThreshold ?? (env[NOT_FOUND_ENV] === '' ? undefined : env[NOT_FOUND_ENV]);
+  if (share !== undefined) {
+    const source = inputs.notFoundThreshold !== undefined ? '--not-found-threshold' : NOT_FOUND_ENV;
+    const value = Number(share);
+    if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(share.trim()) || !(value >= 0 && value <= 1)) {
+      throw new RunOptionError(`${source} must be a share from 0 to 1 (e.g. 0.2); got "${share}"`);
+    }
+    options.notFoundThreshold = value;
+  }
   return options;
 }
 
+const NOT_FOUND_ENV = 'OFFBOARDING_NOT_FOUND_THRESHOLD';
+
 /** The environment variables read, for help texts. */
-export const RUN_OPTION_ENV = SETTINGS.map((s) => `${s.flag} (default $${s.env})`);
+export const RUN_OPTION_ENV = [
+  ...SETTINGS.map((s) => `${s.flag} (default $${s.env})`),
+  `--not-found-threshold (default $${NOT_FOUND_ENV})`,
+];

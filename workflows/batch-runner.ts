@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   defaultPayloadConverter,
   patched,
   proxyActivities,
@@ -13,6 +14,8 @@ import type { CallSlotsOfRun } from '../activities/call-slots';
 import {
   emptyCounts,
   isFailure,
+  NOT_ATTEMPTED,
+  NOT_EFFECTIVE,
   type LeaverOutcome,
   type OutcomeCounts,
   type System,
@@ -41,6 +44,44 @@ import { vendorTaskQueue } from './task-queues';
  * (OVERLAPPING_LANES_PATCH); their activities take no slot.
  */
 
+/**
+ * Per system, whether the run has seen the vendor's action really change a user (the canary):
+ * `unproven` (the next step acts on one user alone first), `probing` (that step is under way; the
+ * others wait), `proven` (steps act on whole batches), `stopped` (a call the vendor accepted changed
+ * nothing, or the first step failed: no further user of that system is sent, each is recorded
+ * failed `NotAttempted` with `reason`). The other system goes on either way.
+ */
+export interface Gate {
+  state: 'unproven' | 'probing' | 'proven' | 'stopped';
+  reason?: string;
+}
+export type Gates = Record<System, Gate>;
+
+export function newGates(): Gates {
+  return { wps: { state: 'unproven' }, authing: { state: 'unproven' } };
+}
+
+/** Why a run stopped for an operator: `not_found` that looks like a wrong tenant or id field. */
+export interface NotFoundHold {
+  system: System;
+  reason: string;
+  /** The read that did not return them, e.g. `WPS batch_read`. */
+  endpoint: string;
+  /** Up to MAX_EVIDENCE of the ids not found, and the request ids of the reads that said so. */
+  userIds: string[];
+  vendorRequestIds: string[];
+}
+
+/** The `not_found` guard: who decides when unknown ids stop the run (workflows/offboarding.ts). */
+export interface NotFoundGuard {
+  /** A share of a system's ids in this run (0 to 1) that may be `not_found` before the run holds. */
+  threshold: number;
+  /** Systems whose `not_found` an operator has accepted: no longer held for. */
+  accepted: Set<System>;
+  held: () => NotFoundHold | undefined;
+  hold: (hold: NotFoundHold) => void;
+}
+
 export interface BatchRunSettings {
   taskQueue: string;
   authingUserIdType: AuthingUserIdType;
@@ -57,6 +98,11 @@ export interface BatchRunSettings {
   isCancelled: () => boolean;
   /** Called once, when a lane finds every batch taken (not when cancelled). */
   onLastBatchTaken?: () => void;
+  /** The run's canary gates, shared by its lanes (and, through the parent, by its chunks). */
+  gates: Gates;
+  /** Called when a gate is decided (proven or stopped). */
+  onGateDecided?: (system: System, gate: Gate) => void;
+  notFound: NotFoundGuard;
 }
 
 export interface BatchRunState {
@@ -67,12 +113,14 @@ export interface BatchRunState {
   failedLeavers: number;
 }
 
-/** The vendor refused the call as invalid without naming an id: split the batch to isolate offenders. */
+/** With `refusesIds` in its details: the vendor refused some of the ids; split to isolate them. */
 const SPLITTABLE_FAILURE = 'VendorRejectedRequest';
 /** ceil(log2(50)): enough halvings to reach single ids from a full batch. */
 const MAX_SPLIT_DEPTH = 6;
 /** Failure messages are cut to this length so a chunk's result stays small. */
 const MAX_MESSAGE = 200;
+/** Ids and request ids kept as evidence of a `not_found` hold. */
+const MAX_EVIDENCE = 20;
 
 export function newRunState(leavers: readonly Leaver[]): BatchRunState {
   return {
@@ -125,6 +173,9 @@ export async function runBatches(
   settings: BatchRunSettings,
 ): Promise<void> {
   const overlapping = patched(OVERLAPPING_LANES_PATCH);
+  const idsOf = (system: System): number =>
+    batches.reduce((n, b) => n + (system === 'wps' ? b.wpsUserIds : b.authingUserIds).length, 0);
+  const idsInRun: Record<System, number> = { wps: idsOf('wps'), authing: idsOf('authing') };
   const record = (batch: Batch, system: System, results: Map<string, SystemOutcome>): void => {
     const key = system === 'wps' ? 'wpsUserId' : 'authingUserId';
     batch.leavers.forEach((leaver, i) => {
@@ -136,6 +187,37 @@ export async function runBatches(
         state.counts[system][result.status] += 1;
       }
     });
+    guardNotFound(system, results);
+  };
+
+  /**
+   * `not_found` is a claim to verify: a read that returned none of the ids sent, or more of a
+   * system's ids unknown than the threshold allows, looks like a wrong tenant or a misread answer,
+   * so the run holds for an operator (who continues or cancels) instead of recording it as done.
+   */
+  const guardNotFound = (system: System, results: Map<string, SystemOutcome>): void => {
+    const guard = settings.notFound;
+    if (guard.accepted.has(system) || guard.held() !== undefined) return;
+    const missing = [...results].filter(([, outcome]) => outcome.status === 'not_found');
+    if (missing.length === 0) return;
+    const notFound = state.counts[system].not_found;
+    const share = notFound / Math.max(1, idsInRun[system]);
+    const reason =
+      missing.length === results.size
+        ? `none of the ${results.size} ids sent were returned`
+        : share > guard.threshold
+          ? `${notFound} of the run's ${idsInRun[system]} ids were not found, more than the threshold of ${Math.round(guard.threshold * 100)}%`
+          : undefined;
+    if (reason === undefined) return;
+    guard.hold({
+      system,
+      reason,
+      endpoint: system === 'wps' ? 'WPS batch_read' : 'Authing get-user-batch',
+      userIds: missing.slice(0, MAX_EVIDENCE).map(([id]) => id),
+      vendorRequestIds: [
+        ...new Set(missing.flatMap(([, o]) => (o.vendorRequestId === undefined ? [] : [o.vendorRequestId]))),
+      ].slice(0, MAX_EVIDENCE),
+    });
   };
 
   const call = async (
@@ -143,13 +225,18 @@ export async function runBatches(
     ids: string[],
     summary: string,
     batchNumber: number,
+    canary: boolean,
+    acted: readonly string[],
   ): Promise<SystemOutcome[]> => {
     const options = { ...activityOptions(settings, system), summary };
+    const actedBefore = acted.filter((id) => ids.includes(id));
     const position = {
       batch: batchNumber,
       batches: settings.batchesTotal,
       userIds: ids,
       ...(overlapping ? { callSlots: settings.callSlots } : {}),
+      ...(canary ? { canary } : {}),
+      ...(actedBefore.length > 0 ? { actedBefore } : {}),
     };
     return system === 'wps'
       ? vendor.disableWpsUsers.executeWithOptions(options, [position])
@@ -159,8 +246,59 @@ export async function runBatches(
   };
 
   /**
-   * One call for `ids`; when the vendor refuses it as invalid without naming the offender, the
-   * halves are tried in turn (bounded depth), so one bad id does not sink the others.
+   * A call behind the system's canary gate: while unproven, the call acts on one user alone first
+   * and decides the gate for every other call; once stopped, nothing more is sent.
+   */
+  const gatedCall = async (
+    system: System,
+    ids: string[],
+    summary: string,
+    batchNumber: number,
+    acted: readonly string[],
+  ): Promise<SystemOutcome[]> => {
+    const gate = settings.gates[system];
+    // Looked at again after each wake-up: lanes woken together must not all start a probe.
+    while (gate.state === 'probing') await condition(() => gate.state !== 'probing');
+    if (gate.state === 'stopped') {
+      const outcome: SystemOutcome = {
+        status: 'failed',
+        code: NOT_ATTEMPTED,
+        message: cut(`not sent: ${gate.reason ?? ''}`),
+      };
+      return ids.map(() => ({ ...outcome }));
+    }
+    if (gate.state === 'proven') return call(system, ids, summary, batchNumber, false, acted);
+    gate.state = 'probing';
+    const decide = (next: Gate): void => {
+      Object.assign(gate, next);
+      if (next.state !== 'unproven') settings.onGateDecided?.(system, { ...gate });
+    };
+    try {
+      const results = await call(system, ids, `${summary}, canary first`, batchNumber, true, acted);
+      const refuted = results.find((r) => r.code === NOT_EFFECTIVE);
+      if (refuted) decide({ state: 'stopped', reason: refuted.message ?? 'the canary changed nothing' });
+      else decide({ state: results.some((r) => r.status === 'done') ? 'proven' : 'unproven' });
+      return results;
+    } catch (err) {
+      // The canary changed a user before the rest was refused: proven. A refusal of some ids is
+      // bisected, each half probing again; anything else stops the system.
+      if (actedOf(err).length > 0) decide({ state: 'proven' });
+      else if (refusesIds(err)) decide({ state: 'unproven' });
+      else
+        decide({
+          state: 'stopped',
+          reason: cut(
+            `the first ${system === 'wps' ? 'WPS' : 'Authing'} batch failed: ${failureOutcome(err).message ?? ''}`,
+          ),
+        });
+      throw err;
+    }
+  };
+
+  /**
+   * One call for `ids`; when the vendor refuses it as invalid with a code that says some of the ids
+   * are refused (never on a failure that names no id), the halves are tried in turn (bounded depth),
+   * so one bad id does not sink the others.
    */
   const converge = async (
     system: System,
@@ -168,21 +306,30 @@ export async function runBatches(
     batchNumber: number,
     depth: number,
     label: string,
+    acted: readonly string[] = [],
   ): Promise<Map<string, SystemOutcome>> => {
     const verb = system === 'wps' ? 'WPS disable' : 'Authing resign';
     const summary = `${verb}, batch ${batchNumber} of ${settings.batchesTotal}, ${ids.length} users${label}`;
     try {
-      const results = await call(system, ids, summary, batchNumber);
+      const results = await gatedCall(system, ids, summary, batchNumber, acted);
       return new Map(ids.map((id, i) => [id, results[i] ?? missingResult()] as const));
     } catch (err) {
       const failure = failureOutcome(err);
-      if (failureType(err) === SPLITTABLE_FAILURE && ids.length > 1 && depth < MAX_SPLIT_DEPTH) {
+      if (refusesIds(err) && ids.length > 1 && depth < MAX_SPLIT_DEPTH) {
         const middle = Math.ceil(ids.length / 2);
         const halves = [ids.slice(0, middle), ids.slice(middle)];
         const merged = new Map<string, SystemOutcome>();
         for (const [i, half] of halves.entries()) {
           const part = `${label}, split ${depth + 1}.${i + 1}`;
-          for (const [id, outcome] of await converge(system, half, batchNumber, depth + 1, part)) {
+          const actedInHalf = [...acted, ...actedOf(err)];
+          for (const [id, outcome] of await converge(
+            system,
+            half,
+            batchNumber,
+            depth + 1,
+            part,
+            actedInHalf,
+          )) {
             merged.set(id, outcome);
           }
         }
@@ -218,7 +365,11 @@ export async function runBatches(
 
   let next = 0;
   let allTaken = false;
-  const take = (): Batch | undefined => {
+  const take = async (): Promise<Batch | undefined> => {
+    // While the run holds for an operator (the not_found guard), no batch starts.
+    while (!settings.isCancelled() && settings.notFound.held() !== undefined) {
+      await condition(() => settings.isCancelled() || settings.notFound.held() === undefined);
+    }
     if (settings.isCancelled()) return undefined;
     const batch = batches[next];
     if (batch) next += 1;
@@ -230,7 +381,7 @@ export async function runBatches(
   };
   const lane = async (): Promise<void> => {
     if (!overlapping) {
-      for (let batch = take(); batch !== undefined; batch = take()) {
+      for (let batch = await take(); batch !== undefined; batch = await take()) {
         await wpsStep(batch);
         await authingStep(batch);
       }
@@ -239,7 +390,7 @@ export async function runBatches(
     // The previous batch's Authing step runs beside this batch's WPS step; the lane takes a new
     // batch once both have ended, so WPS is never more than one batch ahead of Authing.
     let previous: Batch | undefined;
-    for (let batch = take(); batch !== undefined; batch = take()) {
+    for (let batch = await take(); batch !== undefined; batch = await take()) {
       await Promise.all([previous && authingStep(previous), wpsStep(batch)]);
       previous = batch;
     }
@@ -260,9 +411,21 @@ function missingResult(): SystemOutcome {
   return { status: 'failed', code: 'NoResult', message: 'the activity returned no outcome for this id' };
 }
 
-function failureType(err: unknown): string | undefined {
+/** The ids a failed attempt had brought to the target state before it failed (the canary's). */
+function actedOf(err: unknown): string[] {
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+  const acted =
+    cause instanceof ApplicationFailure
+      ? (cause.details?.[0] as { acted?: unknown } | undefined)?.acted
+      : undefined;
+  return Array.isArray(acted) ? acted.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/** The vendor refused the call with a code configured as a refusal of some of its ids. */
+function refusesIds(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== SPLITTABLE_FAILURE) return false;
+  return (cause.details?.[0] as { refusesIds?: unknown } | undefined)?.refusesIds === true;
 }
 
 function cut(message: string): string {

@@ -1,6 +1,13 @@
 import { getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { countSkipped, newRunState, runBatches } from './batch-runner';
-import { cancelSignal, chunkDrainingSignal, chunkOutcomesQuery } from './messages';
+import { countSkipped, newRunState, runBatches, type Gates, type NotFoundHold } from './batch-runner';
+import {
+  cancelSignal,
+  chunkDrainingSignal,
+  chunkGateSignal,
+  chunkHeldSignal,
+  chunkOutcomesQuery,
+  resumeSignal,
+} from './messages';
 import type { OutcomeCounts, System } from './outcome';
 import { planBatches } from './plan';
 import type { AuthingUserIdType, Leaver } from './request';
@@ -29,6 +36,11 @@ export interface ChunkInput {
   batchesTotal: number;
   /** Set when the run was cancelled before this chunk started: nothing is touched. */
   skipReason?: string;
+  /** The run's canary gates when the chunk started; decisions are sent back to the parent. */
+  gates: Gates;
+  notFoundThreshold: number;
+  /** Systems whose not_found an operator has accepted. */
+  notFoundAccepted: System[];
 }
 
 /** What a chunk reports to its parent: counts only, so the parent's history stays small. */
@@ -50,6 +62,23 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   setHandler(cancelSignal, () => {
     cancelled = true;
   });
+  const accepted = new Set<System>(input.notFoundAccepted);
+  let hold: NotFoundHold | undefined;
+  setHandler(resumeSignal, (system) => {
+    accepted.add(system);
+    if (hold?.system === system) hold = undefined;
+  });
+  const parent = workflowInfo().parent;
+  /** Best effort: the parent is told through a signal; a chunk without a parent (a test) keeps it. */
+  const tell = (
+    what: string,
+    send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+  ) => {
+    if (!parent) return;
+    send(getExternalWorkflowHandle(parent.workflowId, parent.runId)).catch((err: unknown) =>
+      log.info(`the parent could not be told of ${what}`, { chunk: input.chunk, error: String(err) }),
+    );
+  };
 
   const batches = planBatches(input.leavers, input.batchSize);
   if (input.skipReason !== undefined) {
@@ -58,7 +87,6 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       outcome.authing = { status: 'skipped', message: input.skipReason };
     }
   } else {
-    const parent = workflowInfo().parent;
     // Chunks that ran before the parent listened for it replay without the signal.
     const announce = parent !== undefined && patched(CHUNK_DRAINING_PATCH);
     await runBatches(batches, state, {
@@ -71,17 +99,20 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       batchOffset: input.batchOffset,
       batchesTotal: input.batchesTotal,
       isCancelled: () => cancelled,
+      gates: input.gates,
+      onGateDecided: (system, gate) => tell('the canary', (h) => h.signal(chunkGateSignal, system, gate)),
+      notFound: {
+        threshold: input.notFoundThreshold,
+        accepted,
+        held: () => hold,
+        hold: (next) => {
+          hold = next;
+          tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
+        },
+      },
       onLastBatchTaken: () => {
-        if (!announce || !parent) return;
-        // Best effort: if the parent cannot be told, it starts the next chunk when this one ends.
-        getExternalWorkflowHandle(parent.workflowId, parent.runId)
-          .signal(chunkDrainingSignal, input.chunk)
-          .catch((err: unknown) =>
-            log.info('the parent could not be told of the last batch', {
-              chunk: input.chunk,
-              error: String(err),
-            }),
-          );
+        // If the parent cannot be told, it starts the next chunk when this one ends.
+        if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
       },
     });
   }

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Gate, NotFoundHold } from './batch-runner';
 import type { LeaverOutcome, OutcomeCounts, System } from './outcome';
 import type { Leaver } from './request';
 
@@ -12,6 +13,11 @@ export const PHASES = [
   /** More leavers than the approval threshold: waiting for `approve` before touching anything. */
   'awaiting_approval',
   'running',
+  /**
+   * Stopped for an operator: the not_found guard found unknown ids that look like a wrong tenant or
+   * a misread answer (`hold` in progress has the evidence). `continue` or `cancel`.
+   */
+  'needs_attention',
   'completed',
   'completed_with_failures',
   'cancelled',
@@ -47,7 +53,32 @@ export interface Progress {
   approval: Approval;
   /** Set once a cancel arrived. */
   cancelReason?: string;
+  /** Per system, whether the vendor's action was seen to take effect (the canary). */
+  canary?: Record<System, Gate>;
+  /** While `needs_attention`: why, with the evidence. */
+  hold?: NotFoundHold;
+  /** The not_found holds operators accepted with `continue`. */
+  notFoundAccepted?: NotFoundAcceptance[];
 }
+
+export interface ContinueInput {
+  /** Who decided, for the audit trail (an operator id, not a secret). */
+  by: string;
+  /** Why the unknown ids are fine (say, "contractors never had WPS accounts"). */
+  reason: string;
+}
+export interface NotFoundAcceptance extends ContinueInput {
+  system: System;
+  /** ISO time of the decision. */
+  at: string;
+  /** The hold that was accepted. */
+  hold: NotFoundHold;
+}
+/**
+ * Lets a run held by the not_found guard go on: the unknown ids of that system are accepted as
+ * `not_found` and the guard no longer holds for it. Refused when the run is not held.
+ */
+export const continueUpdate = defineUpdate<Progress, [ContinueInput]>('continue');
 
 export const progressQuery = defineQuery<Progress>('progress');
 
@@ -105,3 +136,10 @@ export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');
  * number), so that the parent starts the next chunk while this one finishes instead of after.
  */
 export const chunkDrainingSignal = defineSignal<[chunk: number]>('chunkDraining');
+
+/** Sent by a chunk run to its parent: the canary gate of a system was decided. */
+export const chunkGateSignal = defineSignal<[system: System, gate: Gate]>('chunkGate');
+/** Sent by a chunk run to its parent: its not_found guard holds (the parent asks an operator). */
+export const chunkHeldSignal = defineSignal<[chunk: number, hold: NotFoundHold]>('chunkHeld');
+/** Sent by the parent to its running chunks: an operator accepted the not_found of `system`. */
+export const resumeSignal = defineSignal<[system: System]>('resume');

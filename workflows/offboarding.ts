@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -10,7 +11,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { countSkipped, newRunState, runBatches, type BatchRunState } from './batch-runner';
+import {
+  countSkipped,
+  newGates,
+  newRunState,
+  runBatches,
+  type BatchRunState,
+  type Gates,
+  type NotFoundGuard,
+  type NotFoundHold,
+} from './batch-runner';
 import { offboardingChunk, type ChunkInput, type ChunkResult } from './chunk';
 import {
   addLeaversAtUpdate,
@@ -18,6 +28,12 @@ import {
   approveUpdate,
   cancelSignal,
   chunkDrainingSignal,
+  chunkGateSignal,
+  chunkHeldSignal,
+  continueUpdate,
+  resumeSignal,
+  type ContinueInput,
+  type NotFoundAcceptance,
   progressQuery,
   rescheduleUpdate,
   type Approval,
@@ -35,7 +51,7 @@ import { LeaverParts } from './parts';
 import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, planChunks, splitLeavers } from './plan';
 import { MAX_IDS_PER_CALL, type Leaver, type OffboardingRequest } from './request';
 import type { ChunkSummary, OffboardingResult } from './result';
-import { FAILED_COUNT, PHASE, REQUEST_ID } from './search-attributes';
+import { FAILED_COUNT, NOT_FOUND_COUNT, PHASE, REQUEST_ID } from './search-attributes';
 import {
   DEFAULT_VALIDATION_LIMITS,
   describeIssues,
@@ -52,6 +68,9 @@ export type { FinalStatus } from './messages';
 const SUBMISSION_WINDOW_MS = 60 * 60_000;
 /** Large runs cut into even chunks, a multiple of the lanes (runs recorded before keep the greedy cut). */
 const EVEN_CHUNKS_PATCH = 'even-chunks';
+
+/** Who approves or decides: an operator id for the audit trail. */
+const OPERATOR = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u;
 
 function invalid(message: string, issues: ValidationIssue[] = []): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'InvalidRequest', ...issues);
@@ -104,6 +123,13 @@ export async function offboarding(
   let chunkBatchesDone = 0;
   let batchesTotal = 0;
   let failedLeavers = 0;
+  // The canary gates and the not_found guard (workflows/batch-runner.ts), run-wide.
+  const gates = newGates();
+  const holds: NotFoundHold[] = [];
+  const notFoundAccepted: NotFoundAcceptance[] = [];
+  const accepted = new Set<System>();
+  /** Running chunks, told when an operator accepts a hold. */
+  const runningChunks = new Set<string>();
 
   const started = (): boolean =>
     phase !== 'validating' && phase !== 'receiving' && phase !== 'scheduled' && phase !== 'awaiting_approval';
@@ -121,6 +147,9 @@ export async function offboarding(
     ...(effectiveAtMs !== undefined ? { effectiveAt: new Date(effectiveAtMs).toISOString() } : {}),
     approval: { ...approval },
     ...(cancelReason !== undefined ? { cancelReason } : {}),
+    canary: { wps: { ...gates.wps }, authing: { ...gates.authing } },
+    ...(holds[0] !== undefined ? { hold: holds[0] } : {}),
+    ...(notFoundAccepted.length > 0 ? { notFoundAccepted: [...notFoundAccepted] } : {}),
   });
 
   const cancel = (reason: string): void => {
@@ -161,7 +190,7 @@ export async function offboarding(
     {
       validator: (input: Partial<ApproveInput> | undefined) => {
         const by = input?.approvedBy;
-        if (typeof by !== 'string' || !/^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u.test(by))
+        if (typeof by !== 'string' || !OPERATOR.test(by))
           throw new Error('approvedBy must name who approves (1-128 characters, no control characters)');
         if (!approval.required)
           throw new Error(
@@ -173,6 +202,47 @@ export async function offboarding(
       },
     },
   );
+  setHandler(
+    continueUpdate,
+    ({ by, reason }) => {
+      const hold = holds.shift();
+      if (hold) {
+        accepted.add(hold.system);
+        notFoundAccepted.push({ system: hold.system, by, reason, at: new Date().toISOString(), hold });
+        log.info('not_found accepted by an operator', { system: hold.system, by });
+        for (const id of runningChunks) {
+          getExternalWorkflowHandle(id)
+            .signal(resumeSignal, hold.system)
+            .catch((err: unknown) =>
+              log.info('a chunk could not be told to resume', { id, error: String(err) }),
+            );
+        }
+        // Holds of the same system from other chunks are covered by this decision.
+        for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === hold.system) holds.splice(i, 1);
+      }
+      if (holds.length === 0 && phase === 'needs_attention') enter('running');
+      return progress();
+    },
+    {
+      validator: (input: Partial<ContinueInput> | undefined) => {
+        if (holds.length === 0) throw new Error(`the run is not waiting for an operator (phase ${phase})`);
+        if (typeof input?.by !== 'string' || !OPERATOR.test(input.by))
+          throw new Error('by must name who decides (1-128 characters, no control characters)');
+        if (
+          typeof input.reason !== 'string' ||
+          !/^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,499}$/u.test(input.reason)
+        )
+          throw new Error(
+            'reason must say why the unknown ids are fine (1-500 characters, no control characters)',
+          );
+      },
+    },
+  );
+  setHandler(chunkGateSignal, (system, gate) => {
+    if (gates[system].state !== 'proven' && gates[system].state !== 'stopped')
+      Object.assign(gates[system], gate);
+  });
+  setHandler(chunkHeldSignal, (_chunk, hold) => holdFor(hold));
   setHandler(addLeaversUpdate, (input) => parts.addNext(input), {
     validator: (input: Partial<LeaverPart> | undefined) => parts.checkNext(input),
   });
@@ -182,10 +252,28 @@ export async function offboarding(
 
   const enter = (next: Phase): void => {
     phase = next;
+    const counts = inline?.counts ?? chunkCounts;
     upsertSearchAttributes([
       { key: PHASE, value: next },
       { key: FAILED_COUNT, value: failedLeavers },
+      { key: NOT_FOUND_COUNT, value: counts.wps.not_found + counts.authing.not_found },
     ]);
+  };
+  const holdFor = (hold: NotFoundHold): void => {
+    if (accepted.has(hold.system) || holds.some((h) => h.system === hold.system)) return;
+    log.warn('not_found guard: waiting for an operator', {
+      system: hold.system,
+      reason: hold.reason,
+      endpoint: hold.endpoint,
+    });
+    holds.push(hold);
+    if (phase !== 'needs_attention' && !cancelled) enter('needs_attention');
+  };
+  const notFound: NotFoundGuard = {
+    threshold: settings.notFoundThreshold,
+    accepted,
+    held: () => holds[0],
+    hold: holdFor,
   };
 
   // A cancellation from Temporal itself (the Web UI's or CLI's "cancel") is handled like the cancel
@@ -247,6 +335,8 @@ export async function offboarding(
           batchOffset: 0,
           batchesTotal,
           isCancelled: () => cancelled,
+          gates,
+          notFound,
         });
       }
       countSkipped(inline);
@@ -265,6 +355,11 @@ export async function offboarding(
         authingUserIdType: valid.authingUserIdType,
         isCancelled: () => cancelled,
         cancelReason: () => cancelReason ?? 'cancelled',
+        gates,
+        notFoundThreshold: settings.notFoundThreshold,
+        accepted,
+        held: () => holds[0] !== undefined,
+        runningChunks,
         onTotal: (n) => (batchesTotal = n),
         onChunkDone: (summary, batches) => {
           for (const system of ['wps', 'authing'] as const) {
@@ -305,6 +400,7 @@ export async function offboarding(
       failedLeavers,
       ...(cancelReason !== undefined ? { cancelReason } : {}),
       ...(approval.approvedBy !== undefined ? { approvedBy: approval.approvedBy } : {}),
+      ...(notFoundAccepted.length > 0 ? { notFoundAccepted } : {}),
     };
   });
 }
@@ -317,6 +413,13 @@ interface ChunkRunContext {
   authingUserIdType: ChunkInput['authingUserIdType'];
   isCancelled: () => boolean;
   cancelReason: () => string;
+  /** The run's canary gates: chunks start together only once both are decided. */
+  gates: Gates;
+  notFoundThreshold: number;
+  accepted: ReadonlySet<System>;
+  /** True while an operator is asked: no chunk starts. */
+  held: () => boolean;
+  runningChunks: Set<string>;
   onTotal: (batchesTotal: number) => void;
   onChunkDone: (summary: ChunkSummary, batches: number) => void;
 }
@@ -377,8 +480,13 @@ async function runChunks(
       retryWindowMs: settings.retryWindowMs,
       batchOffset: batchOffsets[index] ?? 0,
       batchesTotal: batchCount,
+      gates: { wps: { ...context.gates.wps }, authing: { ...context.gates.authing } },
+      notFoundThreshold: context.notFoundThreshold,
+      notFoundAccepted: [...context.accepted],
       ...(context.isCancelled() ? { skipReason: `not started: ${context.cancelReason()}` } : {}),
     };
+    // Counted as running from now, so that no other lane starts a chunk beside an undecided canary.
+    context.runningChunks.add(workflowId);
     const child = await startChild(offboardingChunk, {
       workflowId,
       args: [input],
@@ -411,6 +519,7 @@ async function runChunks(
       context.onChunkDone(summary, done.batches);
     })().finally(() => {
       ended = true;
+      context.runningChunks.delete(workflowId);
     });
     if (!handOver) {
       await finished;
@@ -427,8 +536,19 @@ async function runChunks(
 
   let next = 0;
   const finishing: Array<Promise<void>> = [];
+  // Chunks start together only once the canary has decided both systems (or nothing else runs, so
+  // that the next chunk probes alone), and none while an operator is asked.
+  const decided = (system: System): boolean =>
+    context.gates[system].state === 'proven' || context.gates[system].state === 'stopped';
+  const mayStart = (): boolean =>
+    context.isCancelled() ||
+    (!context.held() && ((decided('wps') && decided('authing')) || context.runningChunks.size === 0));
   const lane = async (): Promise<void> => {
-    while (next < chunks.length && failed === undefined) {
+    for (;;) {
+      await condition(() => failed !== undefined || next >= chunks.length || mayStart());
+      if (next >= chunks.length || failed !== undefined) return;
+      // Another lane may have started a chunk in the same activation: look again.
+      if (!mayStart()) continue;
       const index = next;
       next += 1;
       finishing.push((await runChunk(index)).finished);

@@ -19,6 +19,12 @@ export interface RunOptions {
    * before a batch is recorded failed. Milliseconds. Default 30 minutes.
    */
   retryWindowMs?: number;
+  /**
+   * The share (0 to 1) of a system's ids that may be `not_found` before the run stops for an
+   * operator (phase `needs_attention`); a read that returns none of the ids sent stops it anyway.
+   * Default 0.2.
+   */
+  notFoundThreshold?: number;
   /** Set by the client when the leavers arrive in parts: the request's leaver count in all. */
   expectedLeavers?: number;
 }
@@ -27,12 +33,14 @@ export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 32;
 export const DEFAULT_APPROVAL_THRESHOLD = 500;
 export const DEFAULT_RETRY_WINDOW_MS = 30 * 60_000;
+export const DEFAULT_NOT_FOUND_THRESHOLD = 0.2;
 
 export interface ResolvedRunOptions {
   batchSize: number;
   concurrency: number;
   approvalThreshold: number;
   retryWindowMs: number;
+  notFoundThreshold: number;
 }
 
 /** Run options with defaults filled in, or the list of what is wrong with them. */
@@ -54,6 +62,13 @@ export function resolveRunOptions(
     }
     return value;
   };
+  const share = (name: string, value: number | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      problems.push(`${name} must be a number from 0 to 1, got ${String(value)}`);
+    }
+    return value;
+  };
   const resolved: ResolvedRunOptions = {
     batchSize: whole('batchSize', options.batchSize, maxBatchSize, 1, maxBatchSize),
     concurrency: whole('concurrency', options.concurrency, DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY),
@@ -71,6 +86,7 @@ export function resolveRunOptions(
       10_000,
       7 * 86_400_000,
     ),
+    notFoundThreshold: share('notFoundThreshold', options.notFoundThreshold, DEFAULT_NOT_FOUND_THRESHOLD),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, options: resolved };
 }

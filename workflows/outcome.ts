@@ -13,6 +13,13 @@ export const OUTCOME_STATUSES = ['done', 'already', 'not_found', 'failed', 'skip
  */
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
+/**
+ * Failure codes of the canary (activities/index.ts): the one user a vendor accepted the action for
+ * and did not change, and the users of that system then not sent at all.
+ */
+export const NOT_EFFECTIVE = 'NotEffective';
+export const NOT_ATTEMPTED = 'NotAttempted';
+
 export interface SystemOutcome {
   status: OutcomeStatus;
   /** The vendor's error code, or our failure type, when status is `failed`. */

@@ -1,4 +1,4 @@
-import type { FinalStatus } from './messages';
+import type { FinalStatus, NotFoundAcceptance } from './messages';
 import type { LeaverOutcome, OutcomeCounts, System } from './outcome';
 import type { AuthingUserIdType } from './request';
 
@@ -27,6 +27,8 @@ export interface OffboardingResult {
   totals: Record<System, OutcomeCounts>;
   cancelReason?: string;
   approvedBy?: string;
+  /** The not_found holds an operator accepted, with who, when, why and the evidence. */
+  notFoundAccepted?: NotFoundAcceptance[];
   outcomes?: LeaverOutcome[];
   chunks?: ChunkSummary[];
 }

@@ -8,5 +8,13 @@ export const REQUEST_ID = defineSearchAttributeKey('OffboardingRequestId', Searc
 export const LEAVER_COUNT = defineSearchAttributeKey('OffboardingLeaverCount', SearchAttributeType.INT);
 export const FAILED_COUNT = defineSearchAttributeKey('OffboardingFailedCount', SearchAttributeType.INT);
 export const PHASE = defineSearchAttributeKey('OffboardingPhase', SearchAttributeType.KEYWORD);
+/** Leaver ids a vendor did not know, over both systems: never to be mistaken for done. */
+export const NOT_FOUND_COUNT = defineSearchAttributeKey('OffboardingNotFoundCount', SearchAttributeType.INT);
 
-export const OFFBOARDING_SEARCH_ATTRIBUTES = [REQUEST_ID, LEAVER_COUNT, FAILED_COUNT, PHASE] as const;
+export const OFFBOARDING_SEARCH_ATTRIBUTES = [
+  REQUEST_ID,
+  LEAVER_COUNT,
+  FAILED_COUNT,
+  PHASE,
+  NOT_FOUND_COUNT,
+] as const;

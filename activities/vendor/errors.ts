@@ -41,6 +41,11 @@ export interface VendorErrorDetails {
    * such a failure may be split to isolate the offender (workflows/batch-runner.ts). Unset: never split.
    */
   refusesIds?: boolean;
+  /**
+   * Ids the failed activity attempt had already brought to the target state (the canary): a split
+   * of the batch passes them on, so that they are reported `done`, not `already`.
+   */
+  acted?: string[];
 }
 
 /**

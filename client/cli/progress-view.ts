@@ -32,6 +32,11 @@ function waitingFor(p: Progress): string | undefined {
         `waiting for approval (${p.leavers} leavers, threshold ${p.approval.threshold}): ` +
         `offboard approve ${p.requestId} --by NAME`
       );
+    case 'needs_attention':
+      return p.hold
+        ? `needs attention: ${SYSTEM_NAMES[p.hold.system]} ${p.hold.reason}; check them, then ` +
+            `offboard continue ${p.requestId} --by NAME --reason TEXT, or offboard cancel ${p.requestId}`
+        : 'needs attention';
     default:
       return undefined;
   }
@@ -58,6 +63,24 @@ export function progressBlock(p: Progress): string[] {
     `  Authing    ${formatCounts(p.counts.authing)}`,
   ];
   if (p.effectiveAt !== undefined) lines.push(`  effective  ${p.effectiveAt}`);
+  if (p.canary) {
+    const gate = (s: System): string => {
+      const g = p.canary?.[s];
+      return `${SYSTEM_NAMES[s]} ${g?.state ?? '?'}${g?.reason !== undefined ? ` (${g.reason})` : ''}`;
+    };
+    lines.push(`  canary     ${gate('wps')}; ${gate('authing')}`);
+  }
+  if (p.hold) {
+    lines.push(
+      `  held       ${SYSTEM_NAMES[p.hold.system]}: ${p.hold.reason} (${p.hold.endpoint})`,
+      `             ids not found: ${p.hold.userIds.join(', ')}`,
+      `             vendor request ids: ${p.hold.vendorRequestIds.join(', ') || 'none given'}`,
+      `             decide: offboard continue ${p.requestId} --by NAME --reason TEXT, or offboard cancel ${p.requestId}`,
+    );
+  }
+  for (const a of p.notFoundAccepted ?? []) {
+    lines.push(`  accepted   ${SYSTEM_NAMES[a.system]} not_found, by ${a.by} at ${a.at}: ${a.reason}`);
+  }
   if (p.approval.required) {
     lines.push(
       p.approval.approvedBy !== undefined

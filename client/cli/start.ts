@@ -1,4 +1,4 @@
-import { DEFAULT_APPROVAL_THRESHOLD } from '../../workflows/options';
+import { DEFAULT_APPROVAL_THRESHOLD, DEFAULT_NOT_FOUND_THRESHOLD } from '../../workflows/options';
 import { MAX_IDS_PER_CALL } from '../../workflows/request';
 import { planBatches, splitLeavers, summarisePlan, type Batch } from '../../workflows/plan';
 import { AUTHING_USER_ID_TYPES } from '../../workflows/request';
@@ -16,12 +16,15 @@ import { followRun } from './follow';
 export const RUN_OPTIONS_HELP = `  --batch-size N             ids per vendor call, 1-50 (default: $OFFBOARDING_BATCH_SIZE, else 50)
   --concurrency N            batches in flight at once, 1-32 (default: $OFFBOARDING_CONCURRENCY, else 4)
   --approval-threshold N     more leavers than N wait for \`offboard approve\`
-                             (default: $OFFBOARDING_APPROVAL_THRESHOLD, else ${DEFAULT_APPROVAL_THRESHOLD})`;
+                             (default: $OFFBOARDING_APPROVAL_THRESHOLD, else ${DEFAULT_APPROVAL_THRESHOLD})
+  --not-found-threshold S    a share 0-1: more of a system's ids unknown to the vendor than this stops
+                             the run for an operator (default: $OFFBOARDING_NOT_FOUND_THRESHOLD, else ${DEFAULT_NOT_FOUND_THRESHOLD})`;
 
 export const RUN_OPTION_FLAGS = {
   'batch-size': { type: 'string' },
   concurrency: { type: 'string' },
   'approval-threshold': { type: 'string' },
+  'not-found-threshold': { type: 'string' },
 } as const;
 
 export function runOptionsOf(ctx: CliContext, input: CommandInput): RunOptions {
@@ -30,6 +33,7 @@ export function runOptionsOf(ctx: CliContext, input: CommandInput): RunOptions {
       batchSize: stringOption(input.values, 'batch-size'),
       concurrency: stringOption(input.values, 'concurrency'),
       approvalThreshold: stringOption(input.values, 'approval-threshold'),
+      notFoundThreshold: stringOption(input.values, 'not-found-threshold'),
     },
     ctx.env,
   );

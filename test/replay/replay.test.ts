@@ -31,6 +31,8 @@ describe('replay of recorded histories', () => {
         'chunk-hand-over.json',
         'chunk-hand-over-chunk.json',
         'parts-any-order.json',
+        'canary-stopped.json',
+        'not-found-continued.json',
       ]),
     );
   });

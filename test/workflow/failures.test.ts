@@ -105,8 +105,9 @@ describe('vendor failures in a run', () => {
     expect(result.failedLeavers).toBe(2);
     expect(sims.wps.users.get('wps-317')).toBe('active');
     expect(sims.authing.users.get('au-333')?.status).not.toBe('Resigned');
-    // Halving: at most one refused call per level plus the successful halves (bounded, not 50 calls).
-    expect(disablesOf(batch.map((l) => l.wpsUserId)).length).toBeLessThanOrEqual(13);
+    // The canary, then halving: at most one refused call per level plus the successful halves
+    // (bounded, not 50 calls).
+    expect(disablesOf(batch.map((l) => l.wpsUserId)).length).toBeLessThanOrEqual(14);
     await recordHistory(handle, 'bisection');
   });
 

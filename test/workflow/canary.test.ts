@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { completeResult, continueOffboarding, startOffboarding } from '../../client/offboarding';
+import { generateDirectory } from '../../simulators/directory';
+import { cancelSignal, progressQuery } from '../../workflows/messages';
+import type { OffboardingRequest } from '../../workflows/request';
+import { NOT_FOUND_COUNT, PHASE } from '../../workflows/search-attributes';
+import { recordHistory } from '../support/histories';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
+import { leaversOf } from '../support/leavers';
+import type { RunningSimulators } from '../support/simulators';
+
+/**
+ * Fail closed on the vendors' claims: a vendor that accepts the action and changes nothing is found
+ * out on one user (the canary), and ids a vendor does not know stop the run for an operator instead
+ * of ending green as `not_found`.
+ */
+describe('canary and not_found guard on a real dev server', () => {
+  let harness: WorkflowHarness;
+  let env: TestWorkflowEnvironment;
+  let sims: RunningSimulators;
+  let taskQueue: string;
+  let next = 1;
+
+  beforeAll(async () => {
+    harness = await startWorkflowHarness(generateDirectory(2_000, 0), 'canary');
+    ({ env, sims, taskQueue } = harness);
+  });
+  afterAll(async () => harness?.stop());
+  afterEach(() => {
+    sims.wps.configure({ disableNoop: false });
+    sims.authing.configure({ resignNoop: false });
+  });
+
+  const start = (request: OffboardingRequest, runOptions = {}) =>
+    startOffboarding(env.client, request, { taskQueue, namespace: 'default', runOptions });
+  /** Fresh directory users for each test, so that no test sees another's effects. */
+  const fresh = (count: number) => {
+    const leavers = leaversOf(next, count);
+    next += count;
+    return leavers;
+  };
+  const disables = () => sims.wps.calls.filter((c) => c.path === '/v7/users/batch_disable');
+  const resigns = () => sims.authing.calls.filter((c) => c.path === '/api/v3/resign-user-batch');
+
+  it('acts on one user alone first, then on the rest of the batch', async () => {
+    const before = disables().length;
+    const leavers = fresh(120);
+    const run = await start({ requestId: `canary-ok-${randomUUID()}`, leavers }, { concurrency: 2 });
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.totals.wps.done).toBe(120);
+    expect(result.totals.authing.done).toBe(120);
+    const calls = disables().slice(before);
+    // The canary is the first disable, alone; no other disable began before it was read back.
+    expect(calls[0]?.userIds).toHaveLength(1);
+    expect(calls.slice(1).every((c) => c.userIds.length > 1)).toBe(true);
+    const progress = await run.handle.query(progressQuery);
+    expect(progress.canary).toEqual({ wps: { state: 'proven' }, authing: { state: 'proven' } });
+  });
+
+  it('a WPS that accepts batch_disable and changes nothing stops WPS work after one user; Authing resigns everyone', async () => {
+    sims.wps.configure({ disableNoop: true });
+    const before = disables().length;
+    const leavers = fresh(150);
+    const run = await start({ requestId: `canary-noop-${randomUUID()}`, leavers }, { concurrency: 2 });
+    const result = await completeResult(env.client, await run.handle.result());
+
+    const calls = disables().slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.userIds).toHaveLength(1);
+    expect(result.status).toBe('completed_with_failures');
+    expect(result.failedLeavers).toBe(150);
+    expect(result.totals.wps.failed).toBe(150);
+    const canaryUser = result.outcomes.find((o) => o.wps.code === 'NotEffective');
+    expect(canaryUser?.wps.message).toMatch(/read-back shows status active/);
+    expect(result.outcomes.filter((o) => o.wps.code === 'NotAttempted')).toHaveLength(149);
+    expect(result.outcomes.find((o) => o.wps.code === 'NotAttempted')?.wps.message).toMatch(
+      /not sent: canary: the vendor accepted WPS batch_disable for one user/,
+    );
+    // Cutting identity access does not wait on the office suite.
+    expect(result.totals.authing.done).toBe(150);
+    for (const l of leavers) expect(sims.authing.users.get(l.authingUserId ?? '')?.status).toBe('Resigned');
+    const progress = await run.handle.query(progressQuery);
+    expect(progress.canary?.wps.state).toBe('stopped');
+    await recordHistory(run.handle, 'canary-stopped');
+  });
+
+  it('an Authing that accepts resign-user-batch and changes nothing stops Authing work after one user', async () => {
+    sims.authing.configure({ resignNoop: true });
+    const before = resigns().length;
+    const leavers = fresh(60);
+    const run = await start({ requestId: `canary-au-noop-${randomUUID()}`, leavers });
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(
+      resigns()
+        .slice(before)
+        .map((c) => c.userIds.length),
+    ).toEqual([1]);
+    expect(result.status).toBe('completed_with_failures');
+    expect(result.totals.wps.done).toBe(60);
+    expect(result.totals.authing.failed).toBe(60);
+  });
+
+  it('a batch whose ids a vendor knows none of holds the run for an operator, who continues it', async () => {
+    const leavers = [
+      ...fresh(40),
+      ...Array.from({ length: 30 }, (_, i) => ({ employeeId: `U${i}`, wpsUserId: `wps-unknown-${i}` })),
+    ];
+    // Batches of 10: batch 5 holds only unknown ids.
+    const run = await start(
+      { requestId: `guard-${randomUUID()}`, leavers },
+      { batchSize: 10, concurrency: 1, notFoundThreshold: 1 },
+    );
+    let progress = await run.handle.query(progressQuery);
+    for (let i = 0; i < 300 && progress.phase !== 'needs_attention'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await run.handle.query(progressQuery);
+    }
+    expect(progress.phase).toBe('needs_attention');
+    expect(progress.hold).toMatchObject({
+      system: 'wps',
+      reason: 'none of the 10 ids sent were returned',
+      endpoint: 'WPS batch_read',
+    });
+    expect(progress.hold?.userIds).toEqual(expect.arrayContaining(['wps-unknown-0']));
+    expect(progress.hold?.vendorRequestIds.length).toBeGreaterThan(0);
+    const description = await run.handle.describe();
+    expect(description.typedSearchAttributes.get(PHASE)).toBe('needs_attention');
+    expect(description.typedSearchAttributes.get(NOT_FOUND_COUNT)).toBeGreaterThanOrEqual(10);
+    // It stays held: no batch after it starts until someone decides.
+    const batchesHeld = progress.batchesDone;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await run.handle.query(progressQuery)).batchesDone).toBe(batchesHeld);
+
+    await continueOffboarding(env.client, run.requestId, 'ops-1', 'contractors without WPS accounts');
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.totals.wps).toMatchObject({ done: 40, not_found: 30 });
+    await recordHistory(run.handle, 'not-found-continued');
+    expect(result.notFoundAccepted).toEqual([
+      expect.objectContaining({ system: 'wps', by: 'ops-1', reason: 'contractors without WPS accounts' }),
+    ]);
+    expect(result.outcomes[69]?.wps).toMatchObject({
+      status: 'not_found',
+      message: expect.stringMatching(/batch_read/),
+    });
+  });
+
+  it('more unknown ids than the threshold hold the run; a cancel then ends it with the rest skipped', async () => {
+    const known = fresh(16);
+    // One unknown id per batch of 4: the second batch takes it past 10% of the run's 16 WPS ids.
+    const leavers = known.map((l, i) => (i % 4 === 3 ? { ...l, wpsUserId: `wps-gone-${i}` } : l));
+    const run = await start(
+      { requestId: `guard-share-${randomUUID()}`, leavers },
+      { batchSize: 4, concurrency: 1, notFoundThreshold: 0.1 },
+    );
+    let progress = await run.handle.query(progressQuery);
+    for (let i = 0; i < 300 && progress.phase !== 'needs_attention'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await run.handle.query(progressQuery);
+    }
+    expect(progress.hold?.reason).toMatch(
+      /2 of the run's 16 ids were not found, more than the threshold of 10%/,
+    );
+    await run.handle.signal(cancelSignal, 'wrong HR export');
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('cancelled');
+    expect(result.totals.wps.skipped).toBeGreaterThan(0);
+    await expect(continueOffboarding(env.client, run.requestId, 'ops-1', 'too late')).rejects.toThrow();
+  });
+});
