@@ -21,18 +21,14 @@ export function createVendorClients(
   const pace = (perSecond: number | undefined) =>
     perSecond !== undefined ? { callsPerSecond: perSecond } : {};
   return {
+    // Every configured setting of the vendor (credentials, base URL, the vendor codes it answers).
     wps: new WpsClient({
-      baseUrl: config.wps.baseUrl,
-      appId: config.wps.appId,
-      appKey: config.wps.appKey,
+      ...config.wps,
       ...hook,
       ...pace(config.callsPerSecond?.wps),
     }),
     authing: new AuthingClient({
-      baseUrl: config.authing.baseUrl,
-      userPoolId: config.authing.userPoolId,
-      accessKeyId: config.authing.accessKeyId,
-      accessKeySecret: config.authing.accessKeySecret,
+      ...config.authing,
       ...hook,
       ...pace(config.callsPerSecond?.authing),
     }),

@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import type { z } from 'zod';
 import {
   resolveCallRetryPolicy,
   withCallRetry,
@@ -7,23 +8,41 @@ import {
   type CallRetryPolicy,
 } from '../vendor/call-retry';
 import { pacerFor, type Pacer } from '../vendor/call-pacer';
+import { checkContract, userStatuses, type ContractContext, type UserStatuses } from '../vendor/contract';
 import { createHttpClient, send } from '../vendor/http';
 import { VendorError } from '../vendor/errors';
 import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
 import {
+  batchReadStatuses,
+  WPS_BATCH_DISABLE_SUCCESS,
+  WPS_BATCH_READ_SUCCESS,
+  WPS_ENVELOPE,
+  WPS_TOKEN_SUCCESS,
+  WPS_USER_STATUSES,
+  type WpsUserStatus,
+} from './contract';
+import {
   envelopeOf,
   isSignatureRejection,
   isTokenRejection,
   mapWpsFailure,
+  WPS_ID_REJECTED_CODES,
   WPS_SIGNATURE_REJECTED_CODES,
+  wpsHeader,
   wpsRequestId,
+  type WpsCodeRules,
 } from './errors';
 import { kso1Authorization, kso1Date } from './kso1';
 
+export type { WpsUserStatus } from './contract';
+
 export interface WpsClientOptions {
-  /** e.g. `https://openapi.wps.cn`. */
+  /**
+   * The API's root, e.g. `https://openapi.wps.cn`, or a gateway's with its path prefix
+   * (`https://host/openapi`): the prefix is part of the path sent, and so of what KSO-1 signs.
+   */
   baseUrl: string;
   appId: string;
   appKey: SecretSource;
@@ -33,9 +52,20 @@ export interface WpsClientOptions {
   now?: () => Date;
   /**
    * Vendor codes that mean "KSO-1 signature rejected", added to `WPS_SIGNATURE_REJECTED_CODES`
-   * (the simulator's 400001002). The real vendor's code is not published.
+   * (the simulator's 400001002). The real vendor's code is not published. `WPS_SIGNATURE_REJECTED_CODES`.
    */
   signatureRejectedCodes?: Iterable<number>;
+  /**
+   * Codes answered (even inside HTTP 200) for a rate limit, retried as transient, added to every code
+   * of `429` + six digits. `WPS_THROTTLED_CODES`.
+   */
+  throttledCodes?: Iterable<number>;
+  /**
+   * Codes meaning "the vendor refused some of the ids sent": only a failure with one of them may be
+   * split to isolate the ids. Replaces `WPS_ID_REJECTED_CODES` (the simulator's codes; the vendor's
+   * are not published). `WPS_ID_REJECTED_CODES`.
+   */
+  idRejectedCodes?: Iterable<number>;
   /** Call durations and token fetches, for the worker's metrics. */
   metrics?: VendorMetrics;
   /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
@@ -49,18 +79,20 @@ export interface WpsClientOptions {
   pacer?: Pacer;
 }
 
-export type WpsUserStatus = 'active' | 'notactive' | 'disabled';
-
 /** The most ids this client sends in one call (the vendor's own maximum is not published). */
 export const WPS_MAX_IDS_PER_CALL = 50;
 
 const CONTENT_TYPE = 'application/json';
 const TOKEN_OPERATION = 'oauth2/token';
 
-interface WpsEnvelope {
-  code?: unknown;
-  msg?: unknown;
-  data?: unknown;
+/** A success answer that passed its contract, and what identifies it. */
+interface Checked<T> {
+  body: T;
+  /** The answer as received, for the shape in a later contract violation. */
+  answer: unknown;
+  ctx: ContractContext;
+  /** The response's `Date` header. */
+  serverDate?: string;
 }
 
 /** A WPS 365 open-API client: app token, KSO-1 signed calls, errors mapped to `VendorError`. */
@@ -69,16 +101,27 @@ export class WpsClient {
   /** Spaces every exchange; undefined when unpaced. */
   readonly pacer: Pacer | undefined;
   private readonly http: AxiosInstance;
+  private readonly baseUrl: string;
   private readonly now: () => Date;
-  private readonly signatureRejectedCodes: ReadonlySet<number>;
+  private readonly codes: Required<WpsCodeRules>;
   private readonly retry: CallRetryPolicy;
 
   constructor(private readonly options: WpsClientOptions) {
-    this.signatureRejectedCodes = new Set([
-      ...WPS_SIGNATURE_REJECTED_CODES,
-      ...(options.signatureRejectedCodes ?? []),
-    ]);
-    this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+    const base = new URL(options.baseUrl);
+    // A query or fragment would land in the middle of every path: nothing sensible to sign.
+    if (base.search !== '' || base.hash !== '') {
+      throw new Error('WPS base URL must not have a query string or a fragment');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.codes = {
+      signatureRejectedCodes: new Set([
+        ...WPS_SIGNATURE_REJECTED_CODES,
+        ...(options.signatureRejectedCodes ?? []),
+      ]),
+      throttledCodes: new Set(options.throttledCodes ?? []),
+      idRejectedCodes: new Set(options.idRejectedCodes ?? WPS_ID_REJECTED_CODES),
+    };
+    this.http = createHttpClient({ baseUrl: this.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
     this.retry = resolveCallRetryPolicy(options.callRetry);
     this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
@@ -99,36 +142,32 @@ export class WpsClient {
    */
   async disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }> {
     checkIds(userIds, 'batch_disable');
-    const { vendorRequestId } = await this.signedPost(
+    const { ctx } = await this.signedPost(
       '/v7/users/batch_disable',
       { user_ids: userIds },
       'batch_disable',
       'action',
+      WPS_BATCH_DISABLE_SUCCESS,
     );
-    return vendorRequestId === undefined ? {} : { vendorRequestId };
+    return ctx.vendorRequestId === undefined ? {} : { vendorRequestId: ctx.vendorRequestId };
   }
 
-  /** Reads up to 50 users' statuses; an id missing from the result does not exist. */
-  async readUsers(userIds: readonly string[]): Promise<Map<string, WpsUserStatus>> {
+  /**
+   * Reads up to 50 users' statuses; an id missing from the result does not exist. Asks for every
+   * status (§6: without `dimission` in the filter, people who left look like unknown ids). The answer
+   * must match its contract whole: no item is ever skipped.
+   */
+  async readUsers(userIds: readonly string[]): Promise<UserStatuses<WpsUserStatus>> {
     checkIds(userIds, 'batch_read');
-    const { body } = await this.signedPost(
+    const { body, answer, ctx, serverDate } = await this.signedPost(
       '/v7/users/batch_read',
-      { user_ids: userIds, status: ['active', 'notactive', 'disabled'] },
+      { user_ids: userIds, status: [...WPS_USER_STATUSES] },
       'batch_read',
       'read',
+      WPS_BATCH_READ_SUCCESS,
     );
-    const items = (body.data as { items?: unknown } | undefined)?.items;
-    if (!Array.isArray(items)) throw protocolError('batch_read', 'response has no data.items array');
-    const statuses = new Map<string, WpsUserStatus>();
-    for (const item of items as Array<{ id?: unknown; status?: unknown }>) {
-      if (
-        typeof item.id === 'string' &&
-        (item.status === 'active' || item.status === 'notactive' || item.status === 'disabled')
-      ) {
-        statuses.set(item.id, item.status);
-      }
-    }
-    return statuses;
+    const statuses = batchReadStatuses(userIds, body.data.items, ctx, answer);
+    return userStatuses(statuses, { vendorRequestId: ctx.vendorRequestId, serverDate });
   }
 
   private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
@@ -140,7 +179,7 @@ export class WpsClient {
     }).toString();
     // Not retried here: a transient failure is retried by the call that needed the token
     // (`beforeSending` in signedPost), within that call's budget, so retries never nest.
-    const response = await send<Record<string, unknown>>(
+    const response = await send<unknown>(
       'wps',
       TOKEN_OPERATION,
       () =>
@@ -150,29 +189,35 @@ export class WpsClient {
       this.options.metrics,
       this.pacer,
     );
-    const body = response.data ?? {};
-    if (response.status === 200 && typeof body.access_token === 'string') {
-      const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
-      return { value: body.access_token, expiresInSeconds: expiresIn };
+    const ctx = contextOf(TOKEN_OPERATION, response);
+    if (isSuccessStatus(response.status) && !looksLikeTokenFailure(response.data)) {
+      const token = checkContract(WPS_TOKEN_SUCCESS, response.data, ctx);
+      return { value: token.access_token, expiresInSeconds: token.expires_in };
     }
     throw mapWpsFailure(response, TOKEN_OPERATION, {
       isTokenCall: true,
-      signatureRejectedCodes: this.signatureRejectedCodes,
+      ...this.codes,
+      secrets: [appKey.reveal()],
     });
   }
 
   /**
-   * Serialises the body once and signs those bytes; every try gets a fresh date and signature.
-   * A rejected token is dropped and the call sent again once with a new one (once per call, not per
-   * try). Transient failures are retried as `kind` allows (activities/vendor/call-retry.ts).
+   * Serialises the body once and signs those bytes, over the path as sent (a gateway's prefix
+   * included); every try gets a fresh date and signature. A rejected token is dropped and the call
+   * sent again once with a new one (once per call, not per try). Transient failures are retried as
+   * `kind` allows (activities/vendor/call-retry.ts). A success answer is returned only once it
+   * matches `success`.
    */
-  private async signedPost(
+  private async signedPost<T>(
     path: string,
     payload: unknown,
     operation: string,
     kind: CallKind,
-  ): Promise<{ body: WpsEnvelope; vendorRequestId?: string }> {
+    success: z.ZodType<T>,
+  ): Promise<Checked<T>> {
     const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+    const sent = new URL(this.baseUrl + path);
+    const requestUri = sent.pathname + sent.search;
     let tokenRenewed = false;
     return withCallRetry(
       { operation, kind, beforeSending: [TOKEN_OPERATION] },
@@ -180,7 +225,7 @@ export class WpsClient {
         for (;;) {
           const token = await this.tokens.get();
           const appKey = await resolveSecret(this.options.appKey);
-          const response = await send<WpsEnvelope>(
+          const response = await send<unknown>(
             'wps',
             operation,
             () => {
@@ -188,7 +233,7 @@ export class WpsClient {
               const date = kso1Date(this.now());
               const authorization = kso1Authorization({
                 method: 'POST',
-                requestUri: path,
+                requestUri,
                 contentType: CONTENT_TYPE,
                 date,
                 body: bytes,
@@ -207,26 +252,52 @@ export class WpsClient {
             this.options.metrics,
             this.pacer,
           );
-          const body: WpsEnvelope = envelopeOf(response.data);
-          const vendorRequestId = wpsRequestId(response.headers);
-          if (response.status >= 200 && response.status < 300 && body.code === 0) {
-            return vendorRequestId === undefined ? { body } : { body, vendorRequestId };
+          const ctx = contextOf(operation, response);
+          if (isSuccessStatus(response.status)) {
+            // Every 2xx must say, with a numeric code, whether it succeeded (§3: even HTTP 200 fails).
+            const { code } = checkContract(WPS_ENVELOPE, response.data, ctx);
+            if (code === 0) {
+              const body = checkContract(success, response.data, ctx);
+              const serverDate = wpsHeader(response.headers, 'date');
+              return { body, answer: response.data, ctx, ...(serverDate ? { serverDate } : {}) };
+            }
           }
+          const { code } = envelopeOf(response.data);
           if (
             !tokenRenewed &&
-            isTokenRejection(response.status, body.code) &&
-            !isSignatureRejection(response.status, body.code, body.msg, this.signatureRejectedCodes)
+            isTokenRejection(response.status, code) &&
+            !isSignatureRejection(code, this.codes.signatureRejectedCodes)
           ) {
             tokenRenewed = true;
             this.tokens.invalidate(token);
             continue;
           }
-          throw mapWpsFailure(response, operation, { signatureRejectedCodes: this.signatureRejectedCodes });
+          throw mapWpsFailure(response, operation, { ...this.codes, secrets: [appKey.reveal(), token] });
         }
       },
       this.retry,
     );
   }
+}
+
+function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function contextOf(operation: string, response: { status: number; headers: unknown }): ContractContext {
+  const vendorRequestId = wpsRequestId(response.headers);
+  return {
+    vendor: 'wps',
+    operation,
+    httpStatus: response.status,
+    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
+  };
+}
+
+/** A token answer in either failure shape (§1 `{code, msg}`, §6 OAuth `{error, error_description}`). */
+function looksLikeTokenFailure(data: unknown): boolean {
+  const body = envelopeOf(data);
+  return (body.code !== undefined && body.code !== 0) || body.error !== undefined;
 }
 
 function checkIds(userIds: readonly string[], operation: string): void {
@@ -236,8 +307,4 @@ function checkIds(userIds: readonly string[], operation: string): void {
       `wps ${operation}: 1 to ${WPS_MAX_IDS_PER_CALL} user ids per call, got ${userIds.length}; nothing was sent`,
     );
   }
-}
-
-function protocolError(operation: string, what: string): VendorError {
-  return new VendorError({ vendor: 'wps', kind: 'protocol', operation }, `wps ${operation}: ${what}`);
 }

@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export interface Kso1Input {
   method: string;
-  /** Path and query exactly as sent, without scheme or host. */
+  /** Path and query exactly as sent, without scheme or host: a gateway's path prefix included. */
   requestUri: string;
   /** The exact Content-Type header value sent; '' when none is sent. */
   contentType: string;

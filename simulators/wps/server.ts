@@ -16,7 +16,8 @@ import {
  * states it, and batch_disable / batch_read over an in-memory directory.
  */
 
-export type WpsStatus = 'active' | 'notactive' | 'disabled';
+/** §6: `dimission` (the person has left) is a fourth status; batch_disable leaves such a user as is. */
+export type WpsStatus = 'active' | 'notactive' | 'disabled' | 'dimission';
 
 export interface WpsUserRecord {
   id: string;
@@ -53,6 +54,47 @@ export interface WpsBehaviour {
   advertisedExpiresInSeconds: number | undefined;
   /** Faults apply to the token endpoint too (they always apply to /v7/). Default false. */
   faultsOnTokenEndpoint: boolean;
+  /**
+   * The name of the id field of batch_read items. Default `id` (§6); e.g. `user_id` plays a vendor
+   * that renamed it, which the connector must refuse rather than read as "no such user".
+   */
+  itemIdField: string;
+  /**
+   * A status value batch_read reports for every user instead of the real one (e.g. `locked`).
+   * Default none; '' turns it off again (configure() ignores undefined).
+   */
+  unknownStatus: string | undefined;
+  /**
+   * Items every batch_read answer carries besides those asked for: an id not sent, or (when it was
+   * sent) a second item for it. Default none.
+   */
+  extraReadItems: readonly WpsUserRecord[];
+  /** batch_disable answers success and changes nothing. Default false. */
+  disableNoop: boolean;
+  /**
+   * The rate limit and injected throttles answer HTTP 200 with `{code: 429000001}` (and Retry-After)
+   * instead of HTTP 429. Default false.
+   */
+  throttleInBody: boolean;
+  /** Language of error messages: `en` (default) or `zh`. */
+  language: 'en' | 'zh';
+  /**
+   * A path prefix, as behind a gateway (e.g. `/openapi`): every endpoint is served under it, the
+   * signature is verified over the full path, and a call without it gets 404. Default none.
+   */
+  basePath: string;
+  /** How far the simulator's clock is off (ms): its `Date` header and its X-Kso-Date check use it. Default 0. */
+  clockOffsetMs: number;
+  /**
+   * The permission scopes the app was granted. batch_disable needs `kso.contact.readwrite`,
+   * batch_read `kso.contact.read` or `kso.contact.readwrite`; without it: HTTP 403, code 403000001.
+   * Default both.
+   */
+  grantedScopes: readonly string[];
+  /** Error replies also carry `detail` and `more` (§6). Default false. */
+  errorDetail: boolean;
+  /** A refused token request answers `{code, msg}` (default, §1) or OAuth-style `{error, error_description}`. */
+  tokenErrorStyle: 'code' | 'oauth';
 }
 
 export interface WpsSimulatorOptions extends Partial<WpsBehaviour> {
@@ -69,6 +111,7 @@ export interface WpsSimulatorOptions extends Partial<WpsBehaviour> {
 /** One call the simulator received, as tests assert on it. */
 export interface WpsCall {
   method: string;
+  /** The API path, e.g. `/v7/users/batch_read` (after `basePath`, when one is set). */
   path: string;
   userIds: string[];
   /** The X-Kso-Date header as received (undefined when missing). */
@@ -81,6 +124,10 @@ export interface WpsCall {
   status: number;
   code: number;
   requestId: string;
+  /** The path as received, a `basePath` prefix included (`path` is without it). */
+  url: string;
+  /** batch_read's `status` filter as received, when it had one. */
+  statusFilter?: string[];
   /** An injected fault, if the call got one. */
   fault?: 'hang' | 'serverError' | 'throttle';
 }
@@ -102,7 +149,45 @@ export const WPS_CODES = {
   tooManyIds: 400000004,
   serviceUnavailable: 503000001,
   rateLimited: 429000001,
+  /** No permission for the API (a missing scope): the one code here seen in public clients (§6). */
+  scopeMissing: 403000001,
 } as const;
+
+/** The simulator's error messages, in each `language`. */
+const MESSAGES = {
+  en: {
+    signatureInvalid: 'invalid signature',
+    tokenInvalid: 'access_token invalid or expired',
+    appCredentialsInvalid: 'invalid client_id or client_secret',
+    grantType: 'grant_type must be client_credentials',
+    badUserIds: 'user_ids must be a non-empty array of strings',
+    tooManyIds: 'too many user_ids in one call',
+    invalidUserIds: 'invalid user_ids',
+    usersNotFound: 'user not found',
+    userAlreadyDisabled: 'user already disabled',
+    scopeMissing: 'no permission for this API',
+    rateLimited: 'too many requests',
+    serviceUnavailable: 'service unavailable',
+    noSuchEndpoint: 'no such endpoint',
+  },
+  zh: {
+    signatureInvalid: '签名无效',
+    tokenInvalid: 'access_token 无效或已过期',
+    appCredentialsInvalid: 'client_id 或 client_secret 错误',
+    grantType: 'grant_type 必须为 client_credentials',
+    badUserIds: 'user_ids 必须为非空字符串数组',
+    tooManyIds: '单次请求的 user_ids 过多',
+    invalidUserIds: 'user_ids 无效',
+    usersNotFound: '用户不存在',
+    userAlreadyDisabled: '用户已被禁用',
+    scopeMissing: '没有该接口的权限',
+    rateLimited: '请求过于频繁',
+    serviceUnavailable: '服务不可用',
+    noSuchEndpoint: '接口不存在',
+  },
+} as const;
+
+type MessageKey = keyof (typeof MESSAGES)['en'];
 
 const DEFAULT_BEHAVIOUR: WpsBehaviour = {
   unknownIds: 'skip',
@@ -113,7 +198,24 @@ const DEFAULT_BEHAVIOUR: WpsBehaviour = {
   tokenTtlSeconds: 7200,
   advertisedExpiresInSeconds: undefined,
   faultsOnTokenEndpoint: false,
+  itemIdField: 'id',
+  unknownStatus: undefined,
+  extraReadItems: [],
+  disableNoop: false,
+  throttleInBody: false,
+  language: 'en',
+  basePath: '',
+  clockOffsetMs: 0,
+  grantedScopes: ['kso.contact.read', 'kso.contact.readwrite'],
+  errorDetail: false,
+  tokenErrorStyle: 'code',
 };
+
+/** `/openapi/` → `/openapi`; '' for none. */
+function normaliseBasePath(value: string): string {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
 
 export class WpsSimulator {
   readonly users = new Map<string, WpsStatus>();
@@ -127,7 +229,9 @@ export class WpsSimulator {
   private requestCounter = 0;
 
   constructor(private readonly options: WpsSimulatorOptions) {
-    this.now = options.now ?? Date.now;
+    // The simulator's own clock, `clockOffsetMs` off (read at each use: configure() may change it).
+    const base = options.now ?? Date.now;
+    this.now = () => base() + this.behaviour.clockOffsetMs;
     this.behaviour = { ...DEFAULT_BEHAVIOUR };
     this.configure(options);
     this.tokens = new TokenIssuer('wps-sim', () => this.behaviour.tokenTtlSeconds, this.now);
@@ -146,6 +250,7 @@ export class WpsSimulator {
     for (const key of Object.keys(DEFAULT_BEHAVIOUR) as Array<keyof WpsBehaviour>) {
       if (changes[key] !== undefined) next[key] = changes[key];
     }
+    next.basePath = normaliseBasePath(typeof next.basePath === 'string' ? next.basePath : '');
     this.behaviour = next as unknown as WpsBehaviour;
     // The constructor passes its options here before `faults` exists; it applies them itself.
     if (changes.faults && (this as { faults?: FaultInjector }).faults) this.faults.configure(changes.faults);
@@ -161,25 +266,56 @@ export class WpsSimulator {
       this.handle(req, res).catch((err: unknown) => {
         if (err instanceof BodyTooLargeError)
           sendJson(res, 413, { code: WPS_CODES.invalidParam, msg: err.message });
-        else sendJson(res, 500, { code: 500, msg: 'simulator error' });
+        else sendJson(res, 500, { code: 500000000, msg: 'simulator error' });
       });
     });
     return listen(server, port, host);
   }
 
+  /** A message in the configured language; `en` overrides the English text (to add specifics). */
+  private msg(key: MessageKey, en?: string): string {
+    return this.behaviour.language === 'zh' ? MESSAGES.zh[key] : (en ?? MESSAGES.en[key]);
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const path = req.url ?? '/';
+    const url = req.url ?? '/';
     this.requestCounter += 1;
     const requestId = `wps-sim-req-${this.requestCounter}`;
+    const b = this.behaviour;
+    // Behind a gateway prefix, the API is only under it; `path` is what follows it.
+    const prefix = b.basePath;
+    const underPrefix = prefix === '' || url === prefix || url.startsWith(`${prefix}/`);
+    const path = prefix !== '' && underPrefix ? url.slice(prefix.length) || '/' : url;
     const isApi = path.startsWith('/v7/');
     const ksoDate = headerString(req.headers['x-kso-date']);
     const ksoAuthorization = headerString(req.headers['x-kso-authorization']);
+    // The simulator's clock (clockOffsetMs) dates every answer.
+    const dated = (headers: Record<string, string>): Record<string, string> => ({
+      Date: new Date(this.now()).toUTCString(),
+      'X-Request-Id': requestId,
+      ...headers,
+    });
     const record = (
-      call: Omit<WpsCall, 'method' | 'path' | 'ksoDate' | 'ksoAuthorization' | 'requestId'>,
+      call: Omit<
+        WpsCall,
+        'method' | 'path' | 'url' | 'ksoDate' | 'ksoAuthorization' | 'requestId' | 'statusFilter'
+      >,
     ) => {
       if (!isApi) return;
-      this.calls.push({ method: req.method ?? '', path, ksoDate, ksoAuthorization, requestId, ...call });
+      const filter = (parseJson(body) as { status?: unknown } | undefined)?.status;
+      this.calls.push({
+        ...(Array.isArray(filter)
+          ? { statusFilter: filter.filter((x): x is string => typeof x === 'string') }
+          : {}),
+        method: req.method ?? '',
+        path,
+        url,
+        ksoDate,
+        ksoAuthorization,
+        requestId,
+        ...call,
+      });
     };
     const reply = (
       status: number,
@@ -188,8 +324,24 @@ export class WpsSimulator {
       signatureValid = true,
       headers: Record<string, string> = {},
     ): void => {
-      record({ userIds: ids, signatureValid, status, code: Number(payload.code ?? 0) });
-      sendJson(res, status, payload, { 'X-Request-Id': requestId, ...headers });
+      const code = typeof payload.code === 'number' ? payload.code : 0;
+      record({ userIds: ids, signatureValid, status, code });
+      sendJson(res, status, payload, dated(headers));
+    };
+    /** An error reply `{code, msg}`, with `detail` and `more` when `errorDetail` is on. */
+    const fail = (
+      status: number,
+      code: number,
+      msg: string,
+      ids: string[] = [],
+      extra: { signatureValid?: boolean; detail?: string; headers?: Record<string, string> } = {},
+    ): void => {
+      const payload: Record<string, unknown> = { code, msg };
+      if (b.errorDetail) {
+        payload.detail = extra.detail ?? `simulated failure ${code}`;
+        payload.more = { request_id: requestId, doc: 'https://open.wps.cn/documents/app-integration-dev/' };
+      }
+      reply(status, payload, ids, extra.signatureValid ?? true, extra.headers ?? {});
     };
     const idsIn = (): string[] => {
       const parsed = parseJson(body) as { user_ids?: unknown } | undefined;
@@ -198,9 +350,12 @@ export class WpsSimulator {
         : [];
     };
 
-    if (req.method === 'GET' && path === '/healthz') return reply(200, { code: 0, msg: 'ok' });
+    if (req.method === 'GET' && url === '/healthz') return reply(200, { code: 0, msg: 'ok' });
+    if (!underPrefix) {
+      return fail(404, 404, this.msg('noSuchEndpoint', `no such endpoint: ${req.method ?? ''} ${url}`), []);
+    }
 
-    if (isApi || (this.behaviour.faultsOnTokenEndpoint && path === '/oauth2/token')) {
+    if (isApi || (b.faultsOnTokenEndpoint && path === '/oauth2/token')) {
       const fault = await this.faults.before({ path: path.split('?')[0] ?? path });
       if (fault?.kind === 'hang') {
         // Never answered: the client's timeout (or the server's close()) ends the connection.
@@ -208,115 +363,132 @@ export class WpsSimulator {
         return;
       }
       if (fault?.kind === 'serverError') {
+        const payload = { code: WPS_CODES.serviceUnavailable, msg: this.msg('serviceUnavailable') };
         record({
           userIds: isApi ? idsIn() : [],
           signatureValid: true,
           status: fault.status,
-          code: WPS_CODES.serviceUnavailable,
+          code: payload.code,
           fault: 'serverError',
         });
-        sendJson(
-          res,
-          fault.status,
-          { code: WPS_CODES.serviceUnavailable, msg: 'service unavailable' },
-          { 'X-Request-Id': requestId },
-        );
+        sendJson(res, fault.status, payload, dated({}));
         return;
       }
       if (fault?.kind === 'throttle') {
+        // throttleInBody: a vendor that reports its rate limit inside an HTTP 200 body.
+        const status = b.throttleInBody ? 200 : 429;
+        const payload = { code: WPS_CODES.rateLimited, msg: this.msg('rateLimited') };
         record({
           userIds: isApi ? idsIn() : [],
           signatureValid: true,
-          status: 429,
-          code: WPS_CODES.rateLimited,
+          status,
+          code: payload.code,
           fault: 'throttle',
         });
-        sendJson(
-          res,
-          429,
-          { code: WPS_CODES.rateLimited, msg: 'too many requests' },
-          { 'X-Request-Id': requestId, 'Retry-After': String(fault.retryAfterSeconds) },
-        );
+        sendJson(res, status, payload, dated({ 'Retry-After': String(fault.retryAfterSeconds) }));
         return;
       }
     }
 
     if (req.method === 'POST' && path === '/oauth2/token') {
       const form = new URLSearchParams(body.toString('utf8'));
+      const oauth = b.tokenErrorStyle === 'oauth';
       if (form.get('grant_type') !== 'client_credentials') {
-        return reply(400, { code: WPS_CODES.invalidParam, msg: 'grant_type must be client_credentials' });
+        return oauth
+          ? reply(400, { error: 'unsupported_grant_type', error_description: this.msg('grantType') })
+          : fail(400, WPS_CODES.invalidParam, this.msg('grantType'));
       }
       if (form.get('client_id') !== this.options.appId || form.get('client_secret') !== this.options.appKey) {
-        return reply(401, {
-          code: WPS_CODES.appCredentialsInvalid,
-          msg: 'invalid client_id or client_secret',
-        });
+        return oauth
+          ? reply(401, { error: 'invalid_client', error_description: this.msg('appCredentialsInvalid') })
+          : fail(401, WPS_CODES.appCredentialsInvalid, this.msg('appCredentialsInvalid'));
       }
       const { token, expiresIn } = this.tokens.issue();
       this.issuedTokens.push(token);
       return reply(200, {
         access_token: token,
-        expires_in: this.behaviour.advertisedExpiresInSeconds ?? expiresIn,
+        expires_in: b.advertisedExpiresInSeconds ?? expiresIn,
         token_type: 'bearer',
       });
     }
     if (req.method !== 'POST' || (path !== '/v7/users/batch_disable' && path !== '/v7/users/batch_read')) {
-      return reply(404, { code: 404, msg: `no such endpoint: ${req.method ?? ''} ${path}` });
+      return fail(404, 404, this.msg('noSuchEndpoint', `no such endpoint: ${req.method ?? ''} ${path}`));
     }
 
     const parsed = parseJson(body) as { user_ids?: unknown } | undefined;
     const ids = idsIn();
-    const signatureProblem = this.checkSignature(req, path, body);
-    if (signatureProblem)
-      return reply(
+    // The signature covers the path as received, the gateway's prefix included.
+    const signatureProblem = this.checkSignature(req, url, body);
+    if (signatureProblem) {
+      return fail(
         403,
-        { code: WPS_CODES.signatureInvalid, msg: `invalid signature: ${signatureProblem}` },
+        WPS_CODES.signatureInvalid,
+        this.msg('signatureInvalid', `invalid signature: ${signatureProblem}`),
         ids,
-        false,
+        { signatureValid: false, detail: signatureProblem },
       );
+    }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!this.tokens.isValid(bearer))
-      return reply(401, { code: WPS_CODES.tokenInvalid, msg: 'access_token invalid or expired' }, ids);
+    if (!this.tokens.isValid(bearer)) return fail(401, WPS_CODES.tokenInvalid, this.msg('tokenInvalid'), ids);
+    const isRead = path === '/v7/users/batch_read';
+    const scopes = b.grantedScopes;
+    const permitted = isRead
+      ? scopes.includes('kso.contact.read') || scopes.includes('kso.contact.readwrite')
+      : scopes.includes('kso.contact.readwrite');
+    if (!permitted) {
+      return fail(403, WPS_CODES.scopeMissing, this.msg('scopeMissing'), ids, {
+        detail: isRead ? 'kso.contact.read' : 'kso.contact.readwrite',
+      });
+    }
     if (
       !parsed ||
       !Array.isArray(parsed.user_ids) ||
       ids.length !== parsed.user_ids.length ||
       ids.length === 0
     ) {
-      return reply(
-        400,
-        { code: WPS_CODES.invalidParam, msg: 'user_ids must be a non-empty array of strings' },
-        ids,
-      );
+      return fail(400, WPS_CODES.invalidParam, this.msg('badUserIds'), ids);
     }
-    const rejectStatus = this.behaviour.rejectHttpStatus;
-    if (ids.length > this.behaviour.maxIdsPerCall) {
-      return reply(
+    const rejectStatus = b.rejectHttpStatus;
+    if (ids.length > b.maxIdsPerCall) {
+      return fail(
         rejectStatus,
-        { code: WPS_CODES.tooManyIds, msg: `at most ${this.behaviour.maxIdsPerCall} user_ids per call` },
+        WPS_CODES.tooManyIds,
+        this.msg('tooManyIds', `at most ${b.maxIdsPerCall} user_ids per call`),
         ids,
       );
     }
 
-    if (path === '/v7/users/batch_read') {
-      const items = ids.flatMap((id) => {
+    if (isRead) {
+      // §4/§6: `status` filters the users returned (a user whose status is not asked for looks
+      // unknown); absent, every status is returned.
+      const filter = (parsed as { status?: unknown }).status;
+      const wanted = Array.isArray(filter) ? new Set(filter) : undefined;
+      const found = ids.flatMap((id) => {
         const status = this.users.get(id);
-        return status === undefined ? [] : [{ id, status }];
+        return status === undefined || (wanted && !wanted.has(status)) ? [] : [{ id, status }];
       });
+      const items = [...found, ...b.extraReadItems].map(({ id, status }) => ({
+        [b.itemIdField]: id,
+        status: b.unknownStatus ? b.unknownStatus : status,
+      }));
       return reply(200, { code: 0, msg: 'success', data: { items } }, ids);
     }
-    if (ids.some((id) => this.behaviour.rejectIds.includes(id))) {
-      return reply(rejectStatus, { code: WPS_CODES.invalidParam, msg: 'invalid user_ids' }, ids);
+    if (ids.some((id) => b.rejectIds.includes(id))) {
+      return fail(rejectStatus, WPS_CODES.invalidParam, this.msg('invalidUserIds'), ids);
     }
-    if (this.behaviour.unknownIds === 'reject' && ids.some((id) => !this.users.has(id))) {
+    if (b.unknownIds === 'reject' && ids.some((id) => !this.users.has(id))) {
       // As a vendor might: the whole call refused, without saying which id.
-      return reply(rejectStatus, { code: WPS_CODES.usersNotFound, msg: 'user not found' }, ids);
+      return fail(rejectStatus, WPS_CODES.usersNotFound, this.msg('usersNotFound'), ids);
     }
-    if (this.behaviour.disableDisabled === 'reject' && ids.some((id) => this.users.get(id) === 'disabled')) {
-      return reply(rejectStatus, { code: WPS_CODES.userAlreadyDisabled, msg: 'user already disabled' }, ids);
+    if (b.disableDisabled === 'reject' && ids.some((id) => this.users.get(id) === 'disabled')) {
+      return fail(rejectStatus, WPS_CODES.userAlreadyDisabled, this.msg('userAlreadyDisabled'), ids);
     }
-    for (const id of ids) {
-      if (this.users.has(id)) this.users.set(id, 'disabled');
+    if (!b.disableNoop) {
+      for (const id of ids) {
+        const status = this.users.get(id);
+        // A user who has left stays `dimission`.
+        if (status !== undefined && status !== 'dimission') this.users.set(id, 'disabled');
+      }
     }
     return reply(200, { code: 0, msg: 'success' }, ids);
   }

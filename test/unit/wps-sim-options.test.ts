@@ -49,7 +49,71 @@ describe('WPS simulator switches from WPS_SIM_* variables', () => {
     });
   });
 
+  it('parses the switches that play answers the connector must refuse', () => {
+    expect(
+      wpsSimulatorOptionsFromEnv({
+        WPS_SIM_ITEM_ID_FIELD: 'user_id',
+        WPS_SIM_UNKNOWN_STATUS: 'locked',
+        WPS_SIM_EXTRA_READ_ITEMS: 'w-9:active, w-1:dimission',
+        WPS_SIM_DISABLE_NOOP: 'true',
+        WPS_SIM_THROTTLE_IN_BODY: 'yes',
+        WPS_SIM_LANGUAGE: 'zh',
+        WPS_SIM_BASE_PATH: '/openapi',
+        WPS_SIM_CLOCK_OFFSET_MS: '-600000',
+        WPS_SIM_GRANTED_SCOPES: 'kso.contact.read',
+        WPS_SIM_ERROR_DETAIL: 'on',
+        WPS_SIM_TOKEN_ERROR_STYLE: 'oauth',
+      }),
+    ).toEqual({
+      itemIdField: 'user_id',
+      unknownStatus: 'locked',
+      extraReadItems: [
+        { id: 'w-9', status: 'active' },
+        { id: 'w-1', status: 'dimission' },
+      ],
+      disableNoop: true,
+      throttleInBody: true,
+      language: 'zh',
+      basePath: '/openapi',
+      clockOffsetMs: -600000,
+      grantedScopes: ['kso.contact.read'],
+      errorDetail: true,
+      tokenErrorStyle: 'oauth',
+    });
+  });
+
+  it('every new switch is settable in options and through configure()', () => {
+    const sim = new WpsSimulator({ appId: 'a', appKey: 'k', basePath: 'openapi/', language: 'zh' });
+    expect(sim.settings).toMatchObject({ basePath: '/openapi', language: 'zh', itemIdField: 'id' });
+    sim.configure({
+      itemIdField: 'user_id',
+      unknownStatus: 'locked',
+      disableNoop: true,
+      throttleInBody: true,
+      language: 'en',
+      basePath: '',
+      clockOffsetMs: 5,
+    });
+    expect(sim.settings).toMatchObject({
+      itemIdField: 'user_id',
+      unknownStatus: 'locked',
+      disableNoop: true,
+      throttleInBody: true,
+      language: 'en',
+      basePath: '',
+      clockOffsetMs: 5,
+    });
+  });
+
   it.each([
+    ['WPS_SIM_LANGUAGE', 'fr'],
+    ['WPS_SIM_BASE_PATH', 'openapi'],
+    ['WPS_SIM_BASE_PATH', '/open api'],
+    ['WPS_SIM_CLOCK_OFFSET_MS', 'soon'],
+    ['WPS_SIM_EXTRA_READ_ITEMS', 'w-9:locked'],
+    ['WPS_SIM_EXTRA_READ_ITEMS', 'w-9'],
+    ['WPS_SIM_TOKEN_ERROR_STYLE', 'json'],
+    ['WPS_SIM_THROTTLE_IN_BODY', 'sometimes'],
     ['WPS_SIM_UNKNOWN_IDS', 'maybe'],
     ['WPS_SIM_DISABLE_DISABLED', 'skip'],
     ['WPS_SIM_MAX_IDS_PER_CALL', '0'],
