@@ -20,8 +20,29 @@ import { Secret } from '../activities/vendor/secret';
  */
 export interface WorkerConfig {
   taskQueue: string;
-  wps: { baseUrl: string; appId: string; appKey: Secret };
-  authing: { baseUrl: string; userPoolId: string; accessKeyId: string; accessKeySecret: Secret };
+  /**
+   * The `*Codes` lists (WPS_SIGNATURE_REJECTED_CODES, WPS_THROTTLED_CODES, WPS_ID_REJECTED_CODES:
+   * comma-separated vendor codes) are `WpsClientOptions` of the same names; unset: the client's defaults.
+   */
+  wps: {
+    baseUrl: string;
+    appId: string;
+    appKey: Secret;
+    signatureRejectedCodes?: number[];
+    throttledCodes?: number[];
+    idRejectedCodes?: number[];
+  };
+  authing: {
+    baseUrl: string;
+    userPoolId: string;
+    accessKeyId: string;
+    accessKeySecret: Secret;
+    /**
+     * AUTHING_ID_REJECTED_API_CODES (comma-separated apiCodes; unset: the client's default, 2004): the codes of a refused call that mean "some ids were refused", the only refusals the
+     * workflow may split a batch for (activities/authing/client.ts).
+     */
+    idRejectedApiCodes?: number[];
+  };
   /** Most activities this worker runs at once, per vendor. Default 20. */
   maxConcurrentActivities: number;
   /**
@@ -98,6 +119,16 @@ function positiveNumber(env: Env, name: string): number | undefined {
   return value;
 }
 
+/** Comma-separated whole numbers (vendor codes); undefined when unset. */
+function codeList(env: Env, name: string): number[] | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const parts = raw.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d{1,15}$/.test(p)))
+    throw new ConfigError(`${name} must be comma-separated whole numbers (vendor codes), got "${raw}"`);
+  return parts.map(Number);
+}
+
 function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -114,12 +145,18 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       baseUrl: url(env, 'WPS_BASE_URL'),
       appId: required(env, 'WPS_APP_ID'),
       appKey: secret(env, 'WPS_APP_KEY'),
+      ...withoutUndefined({
+        signatureRejectedCodes: codeList(env, 'WPS_SIGNATURE_REJECTED_CODES'),
+        throttledCodes: codeList(env, 'WPS_THROTTLED_CODES'),
+        idRejectedCodes: codeList(env, 'WPS_ID_REJECTED_CODES'),
+      }),
     },
     authing: {
       baseUrl: url(env, 'AUTHING_BASE_URL'),
       userPoolId: required(env, 'AUTHING_USERPOOL_ID'),
       accessKeyId: required(env, 'AUTHING_ACCESS_KEY_ID'),
       accessKeySecret: secret(env, 'AUTHING_ACCESS_KEY_SECRET'),
+      ...withoutUndefined({ idRejectedApiCodes: codeList(env, 'AUTHING_ID_REJECTED_API_CODES') }),
     },
     maxConcurrentActivities: positiveInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20),
     activitiesPerSecond: withoutUndefined({

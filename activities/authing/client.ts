@@ -8,20 +8,39 @@ import {
   type CallRetryPolicy,
 } from '../vendor/call-retry';
 import { pacerFor, type Pacer } from '../vendor/call-pacer';
+import type { z } from 'zod';
+import {
+  checkContract,
+  contractViolation,
+  userStatuses,
+  type ContractContext,
+  type UserStatuses,
+} from '../vendor/contract';
+import { VendorError } from '../vendor/errors';
 import { createHttpClient, headerValue, send } from '../vendor/http';
 import type { VendorMetrics } from '../vendor/metrics';
 import { resolveSecret, type SecretSource } from '../vendor/secret';
 import { TokenCache } from '../vendor/token-cache';
 import {
+  authingEnvelope,
+  resignContract,
+  tokenContract,
+  userBatchContract,
+  type AuthingUserStatus,
+} from './contract';
+import {
   authingFailure,
-  envelopeOf,
+  DEFAULT_ID_REJECTED_API_CODES,
   isOk,
   isUnauthorized,
+  redact,
   refusedLocally,
-  unconfirmed,
   type AuthingAnswer,
+  type AuthingErrorDetails,
 } from './errors';
-import { isVerifiableIdType, matchUsers, type UserDto } from './user-match';
+import { isVerifiableIdType, matchUsers, sameAfterNormalizing } from './user-match';
+
+export { AUTHING_USER_STATUSES, type AuthingUserStatus } from './contract';
 
 export interface AuthingClientOptions {
   /** e.g. `https://api.authing.cn`. */
@@ -42,16 +61,13 @@ export interface AuthingClientOptions {
   callsPerSecond?: number;
   /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
   pacer?: Pacer;
+  /**
+   * The `apiCode`s of an invalid-request answer that mean "some of the ids sent were refused": only
+   * such a failure carries `refusesIds`, which lets the workflow split the batch. Default `[2004]`
+   * (user not found). `AUTHING_ID_REJECTED_API_CODES`.
+   */
+  idRejectedApiCodes?: readonly number[];
 }
-
-export const AUTHING_USER_STATUSES = [
-  'Activated',
-  'Suspended',
-  'Resigned',
-  'Archived',
-  'Deactivated',
-] as const;
-export type AuthingUserStatus = (typeof AUTHING_USER_STATUSES)[number];
 
 /** Authing's documented maximum for resign-user-batch and get-user-batch. */
 export const AUTHING_MAX_IDS_PER_CALL = 50;
@@ -60,12 +76,27 @@ export const AUTHING_MAX_IDS_PER_CALL = 50;
 const REMEMBERED_TOKENS = 8;
 
 const TOKEN_OPERATION = 'get-management-token';
+const RESIGN_OPERATION = 'resign-user-batch';
+
+/** Added to a resign answer we cannot read: the vendor may have acted on it. */
+const RESIGN_NOT_CONFIRMED = 'the resign is NOT confirmed: the users may or may not be resigned';
+
+/** An answer whose envelope passed its contract, with what the endpoint contracts still need. */
+interface CheckedAnswer extends AuthingAnswer {
+  /** The body as received, for the endpoint's own contract and the shape in its errors. */
+  raw: unknown;
+  /** The HTTP `Date` header: evidence of when the vendor answered. */
+  serverDate?: string;
+}
 
 /**
  * An Authing management-API (v3) client: management token, batch resign and read-back.
  *
  * - The token is cached per process and shared by concurrent callers (`TokenCache`); a 401 in the
- *   HTTP status or the body drops it, fetches a new one and retries the call once.
+ *   HTTP status or the body, or apiCode 2020 (not logged in), drops it, fetches a new one and
+ *   retries the call once.
+ * - Every answer is checked against its declared contract (./contract.ts) before anything reads it:
+ *   one we do not fully understand is a non-retryable VendorProtocolError, never an outcome.
  * - Transient failures are retried inside the client (activities/vendor/call-retry.ts): reads and
  *   the token fetch on any of them, the resign only when the vendor provably did nothing.
  * - With `callsPerSecond` (or `pacer`), every exchange waits its turn (activities/vendor/call-pacer.ts).
@@ -82,11 +113,13 @@ export class AuthingClient {
   private readonly secrets = new Set<string>();
   private recentTokens: string[] = [];
   private readonly retry: CallRetryPolicy;
+  private readonly idRejectedApiCodes: readonly number[];
 
   constructor(private readonly options: AuthingClientOptions) {
     this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
     this.retry = resolveCallRetryPolicy(options.callRetry);
     this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
+    this.idRejectedApiCodes = [...(options.idRejectedApiCodes ?? DEFAULT_ID_REJECTED_API_CODES)];
     this.tokens = new TokenCache({
       fetchToken: () => this.fetchToken(),
       onFetch: () => options.metrics?.tokenFetched('authing'),
@@ -108,7 +141,7 @@ export class AuthingClient {
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
   ): Promise<{ vendorRequestId?: string }> {
-    const operation = 'resign-user-batch';
+    const operation = RESIGN_OPERATION;
     checkRequest(userIds, userIdType, operation);
     const payload = JSON.stringify({ userIds: [...userIds], userIdType });
     const answer = await this.call(operation, 'action', (headers) =>
@@ -116,31 +149,24 @@ export class AuthingClient {
         headers: { ...headers, 'Content-Type': 'application/json' },
       }),
     );
-    const data = answer.body.data;
-    const success =
-      typeof data === 'object' && data !== null ? (data as { success?: unknown }).success : undefined;
-    if (success !== true) {
-      throw unconfirmed(
-        answer,
-        this.context(operation),
-        data === undefined || data === null
-          ? 'answered statusCode 200 without data; the resign is NOT confirmed'
-          : `answered statusCode 200 with data.success = ${JSON.stringify(success) ?? 'undefined'}; the resign is NOT confirmed`,
-      );
-    }
-    return typeof answer.body.requestId === 'string' ? { vendorRequestId: answer.body.requestId } : {};
+    this.checked(resignContract, answer, operation);
+    const vendorRequestId = this.requestIdOf(answer.raw);
+    return vendorRequestId !== undefined ? { vendorRequestId } : {};
   }
 
   /**
    * Reads up to 50 users' statuses, keyed by the id as given, matched through the field of
-   * `userIdType` (Authing returns users under their userId). An id missing from the map does not
-   * exist. `custom_field` is refused before anything is sent: the record does not say which custom
-   * field matched, so its ids can be neither told apart nor verified after a resign.
+   * `userIdType` (Authing returns users under their userId; emails compare case-insensitively,
+   * phones in one normal form: ./user-match.ts). An id missing from the map does not exist. A record
+   * for an id we did not send, or two records for one id, is a VendorProtocolError. The map carries
+   * the answer's request id (if any) and `Date` header as evidence. `custom_field` is refused before
+   * anything is sent: the record does not say which custom field matched, so its ids can be neither
+   * told apart nor verified after a resign.
    */
   async readUsers(
     userIds: readonly string[],
     userIdType: AuthingUserIdType,
-  ): Promise<Map<string, AuthingUserStatus>> {
+  ): Promise<UserStatuses<AuthingUserStatus>> {
     const operation = 'get-user-batch';
     checkRequest(userIds, userIdType, operation);
     if (!isVerifiableIdType(userIdType)) {
@@ -160,16 +186,84 @@ export class AuthingClient {
     const answer = await this.call(operation, 'read', (headers) =>
       this.http.get(`/api/v3/get-user-batch?${params.toString()}`, { headers }),
     );
-    if (!Array.isArray(answer.body.data)) {
-      throw unconfirmed(answer, this.context(operation), 'answered statusCode 200 without a data array');
+    const { data } = this.checked(userBatchContract, answer, operation);
+    const matched = matchUsers(userIds, data, userIdType);
+    if (!matched.ok) {
+      const ctx = this.contractContext(operation, answer);
+      throw annotated(contractViolation(ctx, matched.field, matched.problem, answer.raw), operation, answer);
     }
-    const matched = matchUsers(userIds, answer.body.data as UserDto[], userIdType, AUTHING_USER_STATUSES);
-    if (!matched.ok) throw unconfirmed(answer, this.context(operation), matched.problem);
-    return matched.statuses;
+    return userStatuses(matched.statuses, {
+      vendorRequestId: this.requestIdOf(answer.raw),
+      serverDate: answer.serverDate,
+    });
   }
 
   private context(operation: string, extra: { tokenCall?: boolean; afterRefresh?: boolean } = {}) {
-    return { operation, sensitive: [...this.secrets, ...this.recentTokens], ...extra };
+    return {
+      operation,
+      sensitive: this.sensitive(),
+      idRejectedApiCodes: this.idRejectedApiCodes,
+      ...extra,
+    };
+  }
+
+  private sensitive(): string[] {
+    return [...this.secrets, ...this.recentTokens];
+  }
+
+  /** The body's `requestId`, if it has one, bounded and with sensitive strings cut out. */
+  private requestIdOf(raw: unknown): string | undefined {
+    const id =
+      typeof raw === 'object' && raw !== null ? (raw as { requestId?: unknown }).requestId : undefined;
+    return typeof id === 'string' && id !== '' ? redact(id, this.sensitive()).slice(0, 128) : undefined;
+  }
+
+  private contractContext(operation: string, answer: { httpStatus: number; raw: unknown }): ContractContext {
+    const vendorRequestId = this.requestIdOf(answer.raw);
+    return {
+      vendor: 'authing',
+      operation,
+      httpStatus: answer.httpStatus,
+      ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
+    };
+  }
+
+  /**
+   * The answer as received, its envelope checked when the HTTP status is 2xx (a non-JSON body or a
+   * missing `statusCode` then stops the work). A non-2xx answer fails whatever its body says (often a
+   * gateway's HTML page): its body is used, for the error's codes and message, only when it is
+   * Authing's envelope.
+   */
+  private answerOf(response: AxiosResponse<unknown>, operation: string): CheckedAnswer {
+    const retryAfter = headerValue(response, 'retry-after');
+    const serverDate = headerValue(response, 'date');
+    const base = {
+      httpStatus: response.status,
+      raw: response.data,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      ...(serverDate !== undefined ? { serverDate } : {}),
+    };
+    if (response.status < 200 || response.status >= 300) {
+      const parsed = authingEnvelope.safeParse(response.data);
+      return { ...base, body: parsed.success ? parsed.data : {} };
+    }
+    try {
+      const body = checkContract(authingEnvelope, response.data, this.contractContext(operation, base));
+      return { ...base, body };
+    } catch (err) {
+      if (!(err instanceof VendorError)) throw err;
+      throw annotated(err, operation);
+    }
+  }
+
+  /** `answer` as the endpoint's contract declares it, or a VendorProtocolError. */
+  private checked<T>(schema: z.ZodType<T>, answer: CheckedAnswer, operation: string): T {
+    try {
+      return checkContract(schema, answer.raw, this.contractContext(operation, answer));
+    } catch (err) {
+      if (!(err instanceof VendorError)) throw err;
+      throw annotated(err, operation, answer);
+    }
   }
 
   private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
@@ -190,35 +284,24 @@ export class AuthingClient {
       this.options.metrics,
       this.pacer,
     );
-    const answer = answerOf(response);
-    const data = answer.body.data as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (isOk(answer) && typeof data?.access_token === 'string' && data.access_token !== '') {
-      this.recentTokens = [data.access_token, ...this.recentTokens].slice(0, REMEMBERED_TOKENS);
-      const expiresIn = data.expires_in;
-      return {
-        value: data.access_token,
-        expiresInSeconds: typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? expiresIn : 7200,
-      };
-    }
+    const answer = this.answerOf(response, operation);
     if (isOk(answer)) {
-      throw unconfirmed(
-        answer,
-        this.context(operation, { tokenCall: true }),
-        'answered without an access_token',
-      );
+      const { data } = this.checked(tokenContract, answer, operation);
+      this.recentTokens = [data.access_token, ...this.recentTokens].slice(0, REMEMBERED_TOKENS);
+      return { value: data.access_token, expiresInSeconds: data.expires_in };
     }
     throw authingFailure(answer, this.context(operation, { tokenCall: true }));
   }
 
   /**
-   * One management call: token, send, and on a 401 (HTTP or body) a new token and one more send
-   * (once per call, not per try). Transient failures are retried as `kind` allows.
+   * One management call: token, send, and on a 401 (HTTP or body) or apiCode 2020 a new token and
+   * one more send (once per call, not per try). Transient failures are retried as `kind` allows.
    */
   private async call(
     operation: string,
     kind: CallKind,
     request: (headers: Record<string, string>) => Promise<AxiosResponse<unknown>>,
-  ): Promise<AuthingAnswer> {
+  ): Promise<CheckedAnswer> {
     let tokenRenewed = false;
     return withCallRetry(
       { operation, kind, beforeSending: [TOKEN_OPERATION] },
@@ -233,7 +316,7 @@ export class AuthingClient {
             this.options.metrics,
             this.pacer,
           );
-          const answer = answerOf(response);
+          const answer = this.answerOf(response, operation);
           if (isOk(answer)) return answer;
           if (isUnauthorized(answer) && !tokenRenewed) {
             tokenRenewed = true;
@@ -248,13 +331,19 @@ export class AuthingClient {
   }
 }
 
-function answerOf(response: AxiosResponse<unknown>): AuthingAnswer {
-  const retryAfter = headerValue(response, 'retry-after');
-  return {
-    httpStatus: response.status,
-    body: envelopeOf(response.data),
-    ...(retryAfter !== undefined ? { retryAfter } : {}),
+/**
+ * A contract violation with the body's statusCode (once its envelope was understood) in its
+ * details, and, for a resign, a warning that it may have taken effect.
+ */
+function annotated(err: VendorError, operation: string, answer?: AuthingAnswer): VendorError {
+  const statusCode = answer?.body.statusCode;
+  const details: AuthingErrorDetails = {
+    ...err.details,
+    vendor: 'authing',
+    ...(typeof statusCode === 'number' ? { statusCode } : {}),
   };
+  const message = operation === RESIGN_OPERATION ? `${err.message}; ${RESIGN_NOT_CONFIRMED}` : err.message;
+  return new VendorError(details, message);
 }
 
 function checkRequest(userIds: readonly string[], userIdType: AuthingUserIdType, operation: string): void {
@@ -274,4 +363,11 @@ function checkRequest(userIds: readonly string[], userIdType: AuthingUserIdType,
   if (bad >= 0) throw refusedLocally(operation, `user id #${bad + 1} is empty`);
   if (new Set(userIds).size !== userIds.length)
     throw refusedLocally(operation, 'the user ids hold duplicates');
+  const same = sameAfterNormalizing(userIds, userIdType);
+  if (same !== undefined) {
+    throw refusedLocally(
+      operation,
+      `the ids ${JSON.stringify(same[0])} and ${JSON.stringify(same[1])} are one ${userIdType} as Authing compares them (emails ignore case; phones ignore spaces, dashes, dots and parentheses)`,
+    );
+  }
 }

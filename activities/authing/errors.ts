@@ -33,8 +33,19 @@ export interface AuthingErrorDetails extends VendorErrorDetails {
 
 /** `apiCode` 2224: the user pool in `x-authing-userpool-id` does not exist. */
 export const API_CODE_USERPOOL_NOT_FOUND = 2224;
-/** `apiCode` 2020: the key pair has no permission for the call. */
-export const API_CODE_NO_PERMISSION = 2020;
+/**
+ * `apiCode` 2020: not logged in, i.e. a missing or dead token (the SDKs, specs/authing.md
+ * "Confirmed since"); not a permission error. Renewed once, like a 401.
+ */
+export const API_CODE_NOT_LOGGED_IN = 2020;
+/** `apiCode` 2004: user not found. */
+export const API_CODE_USER_NOT_FOUND = 2004;
+/**
+ * The `apiCode`s that mean "some of the ids sent were refused", so that splitting the batch can
+ * isolate them (`refusesIds`). Configurable (`AUTHING_ID_REJECTED_API_CODES`): Authing documents no
+ * such code for the batch calls, only 2004 user not found.
+ */
+export const DEFAULT_ID_REJECTED_API_CODES: readonly number[] = [API_CODE_USER_NOT_FOUND];
 
 const MAX_VENDOR_MESSAGE = 300;
 
@@ -43,10 +54,6 @@ export interface AuthingAnswer {
   httpStatus: number;
   retryAfter?: string;
   body: AuthingEnvelope;
-}
-
-export function envelopeOf(data: unknown): AuthingEnvelope {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as AuthingEnvelope) : {};
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -69,17 +76,26 @@ export function isOk(answer: AuthingAnswer): boolean {
   return answer.httpStatus >= 200 && answer.httpStatus < 300 && numberOf(answer.body.statusCode) === 200;
 }
 
-/** True when the HTTP status or the body's statusCode is 401: the token should be renewed once. */
+/**
+ * True when the HTTP status or the body's statusCode is 401, or the apiCode is 2020 (not logged in):
+ * the token should be renewed once.
+ */
 export function isUnauthorized(answer: AuthingAnswer): boolean {
-  return answer.httpStatus === 401 || numberOf(answer.body.statusCode) === 401;
+  return (
+    answer.httpStatus === 401 ||
+    numberOf(answer.body.statusCode) === 401 ||
+    numberOf(answer.body.apiCode) === API_CODE_NOT_LOGGED_IN
+  );
 }
 
 export interface FailureContext {
   operation: string;
   /** The call was the token request itself. */
   tokenCall?: boolean;
-  /** A 401 came back although the token had just been renewed. */
+  /** A 401 (or apiCode 2020) came back although the token had just been renewed. */
   afterRefresh?: boolean;
+  /** apiCodes that mean "some ids were refused" (`refusesIds`); default DEFAULT_ID_REJECTED_API_CODES. */
+  idRejectedApiCodes?: readonly number[];
   /** Strings that must never appear in an error (secret, tokens). */
   sensitive?: readonly string[];
   now?: number;
@@ -97,10 +113,14 @@ export function authingFailure(answer: AuthingAnswer, ctx: FailureContext, what?
 
   let kind: VendorFailureKind;
   let hint: string;
+  let refusesIds = false;
   if (httpStatus === 429 || effective === 429) {
     kind = 'transient';
     hint = 'was throttled (rate limit); retry later';
-  } else if (httpStatus >= 500 || effective >= 500) {
+  } else if (httpStatus >= 500 || effective >= 500 || httpStatus === 499 || effective === 499) {
+    // 499 (the SDKs list it; a gateway's "client closed request"): the exchange was cut before the
+    // service answered, so nothing says it refused or acted. Transient; a resign after it is
+    // re-read before being sent again, as after a 5xx (call-retry.ts `mayHaveActed`).
     kind = 'transient';
     hint = 'failed on the vendor side; retry later';
   } else if (apiCode === API_CODE_USERPOOL_NOT_FOUND) {
@@ -109,28 +129,33 @@ export function authingFailure(answer: AuthingAnswer, ctx: FailureContext, what?
   } else if (ctx.tokenCall) {
     kind = 'credentials';
     hint = 'refused the management token; check AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET';
+  } else if (apiCode === API_CODE_NOT_LOGGED_IN) {
+    kind = 'credentials';
+    hint = ctx.afterRefresh
+      ? 'answered apiCode 2020 (not logged in) to a freshly issued management token: the token is not accepted for this pool; check that AUTHING_USERPOOL_ID is the pool the key pair in AUTHING_ACCESS_KEY_ID belongs to (or administers)'
+      : 'answered apiCode 2020 (not logged in): the management token was not accepted; check AUTHING_USERPOOL_ID, AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET';
   } else if (effective === 401) {
     kind = 'credentials';
     hint = ctx.afterRefresh
       ? 'refused a freshly issued management token; check AUTHING_USERPOOL_ID, AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET'
       : 'refused the management token; check AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET';
-  } else if (effective === 403 || apiCode === API_CODE_NO_PERMISSION) {
+  } else if (effective === 403) {
     kind = 'credentials';
     hint =
       "was forbidden; the key pair in AUTHING_ACCESS_KEY_ID lacks permission to manage this pool's users (AUTHING_USERPOOL_ID)";
   } else if (effective >= 400) {
     kind = 'invalidRequest';
-    hint = 'was rejected; not retried';
+    // Only a configured apiCode says the refusal is about ids: only then may the batch be split.
+    refusesIds =
+      apiCode !== undefined && (ctx.idRejectedApiCodes ?? DEFAULT_ID_REJECTED_API_CODES).includes(apiCode);
+    hint = refusesIds
+      ? `was rejected; apiCode ${apiCode} refuses some of the ids sent (AUTHING_ID_REJECTED_API_CODES), so splitting the batch may isolate them`
+      : 'was rejected; not retried';
   } else {
     kind = 'protocol';
     hint = 'answered something that is not a success; not retried';
   }
-  return buildError(kind, answer, ctx, what ?? hint, retryAfterMs);
-}
-
-/** An answer with statusCode 200 whose data does not confirm the action: never a success. */
-export function unconfirmed(answer: AuthingAnswer, ctx: FailureContext, what: string): VendorError {
-  return buildError('protocol', answer, ctx, what, undefined);
+  return buildError(kind, answer, ctx, what ?? hint, retryAfterMs, refusesIds);
 }
 
 function buildError(
@@ -139,6 +164,7 @@ function buildError(
   ctx: FailureContext,
   what: string,
   retryAfterMs: number | undefined,
+  refusesIds = false,
 ): VendorError {
   const { body, httpStatus } = answer;
   const sensitive = ctx.sensitive ?? [];
@@ -160,6 +186,7 @@ function buildError(
     ...(vendorMessage !== undefined ? { vendorMessage } : {}),
     ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(refusesIds ? { refusesIds } : {}),
   };
   const parts = [
     `HTTP ${httpStatus}`,

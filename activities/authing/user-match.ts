@@ -1,103 +1,163 @@
 import type { AuthingUserIdType } from '../../workflows/request';
+import { userDto, type AuthingUserStatus, type UserDto } from './contract';
 
 /**
  * Authing returns users under their `userId` whatever `userIdType` the call used, so a leaver's id is
  * matched to a record through the field of that type. `custom_field` has no such field in the record
  * (the answer does not say which custom field matched), so those ids cannot be verified by read-back.
+ * Every record must carry exactly the ids we asked for: one that carries none of them, or a second
+ * record for one id, stops the read (never a guess, since a wrong "not found" or "already resigned"
+ * would hide a leaver who still has access).
  */
-
-export interface UserDto {
-  userId?: unknown;
-  status?: unknown;
-  externalId?: unknown;
-  email?: unknown;
-  phone?: unknown;
-  username?: unknown;
-  identities?: unknown;
-}
-
-interface IdentityDto {
-  extIdpId?: unknown;
-  userIdInIdp?: unknown;
-  provider?: unknown;
-}
 
 /** The id types whose ids can be matched to a returned record. */
 export function isVerifiableIdType(type: AuthingUserIdType): boolean {
   return type !== 'custom_field';
 }
 
-const str = (v: unknown): string[] => (typeof v === 'string' && v !== '' ? [v] : []);
-
-function identitiesOf(user: UserDto): IdentityDto[] {
-  return Array.isArray(user.identities)
-    ? user.identities.filter((i): i is IdentityDto => typeof i === 'object' && i !== null)
-    : [];
-}
-
-function pair(a: unknown, b: unknown): string[] {
-  return typeof a === 'string' && a !== '' && typeof b === 'string' && b !== '' ? [`${a}:${b}`] : [];
-}
-
-/** The ids of `type` under which `user` can be asked for. */
-export function keysOf(user: UserDto, type: AuthingUserIdType): string[] {
+/**
+ * The form in which an id of `type` is compared (requested ids and record fields alike):
+ * - `email`: lower-cased; Authing's user model declares emails case-insensitive.
+ * - `phone`: spaces, dashes, dots and parentheses removed, a leading `+` kept. A country prefix is
+ *   neither added nor removed: `+8613800000001` and `13800000001` stay different. Dropping `+86`
+ *   would guess a country (11 digits starting with 1 are also a North American number with its
+ *   country code). If Authing matched one form to a user stored in the other, that record comes back
+ *   carrying none of the ids sent, which stops the batch with an error: never `not_found`.
+ * - anything else: as given (Authing documents no folding for them; a record that differs comes
+ *   back matching nothing sent and stops the batch the same way).
+ */
+export function normalizeId(id: string, type: AuthingUserIdType): string {
   switch (type) {
-    case 'user_id':
-      return str(user.userId);
-    case 'external_id':
-      return str(user.externalId);
     case 'email':
-      return str(user.email);
+      return id.toLowerCase();
     case 'phone':
-      return str(user.phone);
-    case 'username':
-      return str(user.username);
-    case 'identity':
-      return identitiesOf(user).flatMap((i) => pair(i.extIdpId, i.userIdInIdp));
-    case 'sync_relation':
-      return identitiesOf(user).flatMap((i) => pair(i.provider, i.userIdInIdp));
-    case 'custom_field':
-      return [];
+      return id.replace(/[\s\-.()]/g, '');
+    default:
+      return id;
   }
 }
 
-export type MatchResult<S> =
-  | { ok: true; statuses: Map<string, S> }
-  /** A record that cannot be read safely: two records claim one id, or a status we do not know. */
-  | { ok: false; problem: string };
+const str = (v: string | null | undefined): string[] => (typeof v === 'string' && v !== '' ? [v] : []);
+
+function pair(a: string | null | undefined, b: string | null | undefined): string[] {
+  return typeof a === 'string' && a !== '' && typeof b === 'string' && b !== '' ? [`${a}:${b}`] : [];
+}
+
+/** The ids of `type` (in compared form) under which `user` can be asked for. */
+export function keysOf(user: UserDto, type: AuthingUserIdType): string[] {
+  const identities = user.identities ?? [];
+  let raw: string[];
+  switch (type) {
+    case 'user_id':
+      raw = str(user.userId);
+      break;
+    case 'external_id':
+      raw = str(user.externalId);
+      break;
+    case 'email':
+      raw = str(user.email);
+      break;
+    case 'phone':
+      raw = str(user.phone);
+      break;
+    case 'username':
+      raw = str(user.username);
+      break;
+    case 'identity':
+      raw = identities.flatMap((i) => pair(i.extIdpId, i.userIdInIdp));
+      break;
+    case 'sync_relation':
+      raw = identities.flatMap((i) => pair(i.provider, i.userIdInIdp));
+      break;
+    case 'custom_field':
+      raw = [];
+      break;
+  }
+  return [...new Set(raw.map((k) => normalizeId(k, type)))];
+}
+
+/** The record field an id of `type` is matched through, for messages. */
+export function matchedField(type: AuthingUserIdType): string {
+  switch (type) {
+    case 'user_id':
+      return 'userId';
+    case 'external_id':
+      return 'externalId';
+    case 'identity':
+      return 'identities (extIdpId:userIdInIdp)';
+    case 'sync_relation':
+      return 'identities (provider:userIdInIdp)';
+    default:
+      return type;
+  }
+}
+
+/** Two ids of the request that compare equal (say `A@x.com` and `a@x.com`), if any. */
+export function sameAfterNormalizing(
+  ids: readonly string[],
+  type: AuthingUserIdType,
+): [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const id of ids) {
+    const key = normalizeId(id, type);
+    const other = seen.get(key);
+    if (other !== undefined) return [other, id];
+    seen.set(key, id);
+  }
+  return undefined;
+}
+
+export type MatchResult =
+  | { ok: true; statuses: Map<string, AuthingUserStatus> }
+  /** An answer that cannot be read safely, at `field` (e.g. `data[2]`). */
+  | { ok: false; field: string; problem: string };
 
 /**
- * Maps each requested id to the status of the one record that carries it. A matched record with a
- * status we do not know, or an id claimed by two records, is an error: never guess, since a wrong
- * "not found" or "already resigned" would hide a leaver who still has access.
+ * Maps each requested id (as given) to the status of the one record that carries it. Fails on a
+ * record that is not a user record, a record that carries none of the requested ids (an item for an
+ * id we did not send), and a second record carrying a requested id. An id no record carries is left
+ * out: Authing did not find it.
  */
-export function matchUsers<S extends string>(
+export function matchUsers(
   requested: readonly string[],
-  records: readonly UserDto[],
+  records: readonly unknown[],
   type: AuthingUserIdType,
-  knownStatuses: readonly S[],
-): MatchResult<S> {
-  const wanted = new Set(requested);
-  const statuses = new Map<string, S>();
-  const owner = new Map<string, string>();
-  for (const user of records) {
-    if (typeof user !== 'object' || user === null) continue;
-    const status = user.status;
-    const who = typeof user.userId === 'string' ? user.userId : JSON.stringify(keysOf(user, type));
-    for (const key of new Set(keysOf(user, type))) {
-      if (!wanted.has(key)) continue;
-      if (typeof status !== 'string' || !(knownStatuses as readonly string[]).includes(status)) {
+): MatchResult {
+  const wanted = new Map<string, string>();
+  for (const id of requested) {
+    const key = normalizeId(id, type);
+    if (wanted.has(key)) {
+      return { ok: false, field: '(the request)', problem: `two requested ids compare equal as ${type}` };
+    }
+    wanted.set(key, id);
+  }
+  const statuses = new Map<string, AuthingUserStatus>();
+  const owner = new Map<string, number>();
+  for (const [index, record] of records.entries()) {
+    const field = `data[${index}]`;
+    const parsed = userDto.safeParse(record);
+    if (!parsed.success) return { ok: false, field, problem: 'not a user record' };
+    const user = parsed.data;
+    const keys = keysOf(user, type).filter((k) => wanted.has(k));
+    if (keys.length === 0) {
+      return {
+        ok: false,
+        field,
+        problem: `an item for an id we did not send: the ${matchedField(type)} of user ${user.userId} matches none of the ${requested.length} ids sent`,
+      };
+    }
+    for (const key of keys) {
+      const id = wanted.get(key) ?? key;
+      const previous = owner.get(key);
+      if (previous !== undefined) {
         return {
           ok: false,
-          problem: `the record for ${key} has an unknown status ${JSON.stringify(status)}`,
+          field,
+          problem: `two records (data[${previous}] and ${field}) carry the ${type} ${id}; which one it designates is unknown`,
         };
       }
-      const previous = owner.get(key);
-      if (previous !== undefined && previous !== who) {
-        return { ok: false, problem: `two records (${previous}, ${who}) carry the ${type} ${key}` };
-      }
-      owner.set(key, who);
-      statuses.set(key, status as S);
+      owner.set(key, index);
+      statuses.set(id, user.status);
     }
   }
   return { ok: true, statuses };

@@ -19,6 +19,10 @@ import {
  * documentation leaves open (an unknown or already-resigned id in a resign) is chosen by a switch,
  * and faults (latency, 503, 429 + Retry-After, hangs, outage, rate limit) come from the shared,
  * seeded `FaultInjector`. Simulator-only switches answer a failure inside an HTTP 200 body.
+ * Other switches play answers a connector must not misread (`AuthingBehaviour`: renamed id field,
+ * unknown status, a resign that does nothing, throttling in an HTTP 200 body, Chinese messages, a
+ * skewed clock, a record nobody asked for, apiCode as a string). Emails match case-insensitively,
+ * as Authing's do.
  */
 
 export type AuthingStatus = 'Activated' | 'Suspended' | 'Resigned' | 'Archived' | 'Deactivated';
@@ -48,10 +52,13 @@ export interface ScriptedAnswer {
   /** Default 200: a failure hidden inside an HTTP 200 body. */
   httpStatus?: number;
   statusCode: number;
-  apiCode?: number;
+  /** A number, or a string (as the vendor sometimes sends it). */
+  apiCode?: number | string;
   message?: string;
   /** Omitted: no `data` at all. */
   data?: unknown;
+  /** Sent as the body instead of JSON (e.g. a gateway's HTML page). */
+  rawBody?: string;
   /** Resign only: carry out the resign before answering (a success reported as a failure). Default false. */
   apply?: boolean;
 }
@@ -76,6 +83,27 @@ export interface AuthingBehaviour {
   failInBodyRate: number;
   /** Token lifetime in seconds. Default 7200, as the vendor's. */
   tokenTtlSeconds: number;
+  /**
+   * The apiCode of the refusal `rejectIds` causes. Default 2004 (user not found), the default of the
+   * connector's AUTHING_ID_REJECTED_API_CODES, so that a refused batch is split.
+   */
+  rejectApiCode: number;
+  /** get-user-batch records name the id field this way instead of `userId` (e.g. `id`). Default unset. */
+  recordIdField?: string;
+  /** get-user-batch records report this status instead of the real one (e.g. `Locked`). Default unset. */
+  unknownStatus?: string;
+  /** resign-user-batch answers success and changes nothing. Default false. */
+  resignNoop: boolean;
+  /** Rate limiting and injected throttles answer HTTP 200 with body statusCode 429. Default false. */
+  throttleInBody: boolean;
+  /** The language of messages. Default `en`. */
+  language: 'en' | 'zh';
+  /** The `Date` header is the simulator's now() plus this. Default 0. */
+  clockOffsetMs: number;
+  /** get-user-batch also returns a user nobody asked for. Default false. */
+  extraRecord: boolean;
+  /** apiCode is sent as a string (`"2004"`). Default false. */
+  apiCodeAsString: boolean;
   /** Called for every authenticated API call before it is carried out (tests change the directory "meanwhile"). */
   onApiCall?: (call: AuthingApiCall) => void;
 }
@@ -116,6 +144,24 @@ export interface Resignation {
 
 const MAX_IDS = 50;
 
+/** The simulator's messages, in English and in Chinese (`language`): a connector must not read them. */
+const MESSAGES = {
+  ok: { en: 'ok', zh: '操作成功' },
+  noEndpoint: { en: 'no such endpoint', zh: '接口不存在' },
+  badKey: { en: 'accessKeyId or accessKeySecret is wrong', zh: 'accessKeyId 或 accessKeySecret 错误' },
+  badToken: { en: 'token invalid or expired', zh: 'token 无效或已过期' },
+  noPool: { en: 'user pool not found', zh: '用户池不存在' },
+  badIdType: { en: 'userIdType must be one of', zh: 'userIdType 必须是以下之一' },
+  badIdCount: { en: `userIds must hold 1 to ${MAX_IDS} ids`, zh: `userIds 须为 1 到 ${MAX_IDS} 个` },
+  internal: { en: 'internal error (in an HTTP 200 body)', zh: '服务器内部错误' },
+  noUser: { en: 'user not found', zh: '用户不存在' },
+  badIds: { en: 'invalid userIds', zh: 'userIds 不合法' },
+  alreadyResigned: { en: 'user has already resigned', zh: '用户已离职' },
+  unavailable: { en: 'service unavailable', zh: '服务不可用' },
+  throttled: { en: 'too many requests', zh: '请求过于频繁' },
+} as const;
+type MessageKey = keyof typeof MESSAGES;
+
 export class AuthingSimulator {
   readonly users = new Map<string, AuthingUserRecord>();
   readonly calls: AuthingCall[] = [];
@@ -129,9 +175,12 @@ export class AuthingSimulator {
   readonly nextResignAnswers: ScriptedAnswer[] = [];
   /** One-shot answers for the next get-user-batch calls. */
   readonly nextReadAnswers: ScriptedAnswer[] = [];
+  /** One-shot answers for the next get-management-token calls with the right key pair (no token issued). */
+  readonly nextTokenAnswers: ScriptedAnswer[] = [];
   private behaviour: AuthingBehaviour;
   private readonly bodyFaults: FaultInjector;
   private requestCounter = 0;
+  private readonly now: () => number;
 
   constructor(private readonly options: AuthingSimulatorOptions) {
     this.behaviour = {
@@ -140,8 +189,18 @@ export class AuthingSimulator {
       rejectIds: options.rejectIds ?? [],
       failInBodyRate: options.failInBodyRate ?? 0,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
+      rejectApiCode: options.rejectApiCode ?? 2004,
+      resignNoop: options.resignNoop ?? false,
+      throttleInBody: options.throttleInBody ?? false,
+      language: options.language ?? 'en',
+      clockOffsetMs: options.clockOffsetMs ?? 0,
+      extraRecord: options.extraRecord ?? false,
+      apiCodeAsString: options.apiCodeAsString ?? false,
+      ...(options.recordIdField !== undefined ? { recordIdField: options.recordIdField } : {}),
+      ...(options.unknownStatus !== undefined ? { unknownStatus: options.unknownStatus } : {}),
       ...(options.onApiCall ? { onApiCall: options.onApiCall } : {}),
     };
+    this.now = options.now ?? Date.now;
     this.tokens = new TokenIssuer('authing-sim', () => this.behaviour.tokenTtlSeconds, options.now);
     this.faults = new FaultInjector(options.faults ?? {}, options.now);
     this.bodyFaults = new FaultInjector(
@@ -195,7 +254,7 @@ export class AuthingSimulator {
       const identities = user.identities ?? [];
       const hit =
         (type === 'external_id' && user.externalId === id) ||
-        (type === 'email' && user.email === id) ||
+        (type === 'email' && user.email?.toLowerCase() === id.toLowerCase()) ||
         (type === 'phone' && user.phone === id) ||
         (type === 'username' && user.username === id) ||
         (type === 'identity' && identities.some((i) => `${i.extIdpId}:${i.userIdInIdp}` === id)) ||
@@ -233,6 +292,8 @@ export class AuthingSimulator {
           : 'invalid';
 
     const call: { userIds: string[]; userIdType?: string } = { userIds: [] };
+    const dated = { Date: new Date(this.now() + this.behaviour.clockOffsetMs).toUTCString() };
+    const msg = (key: MessageKey): string => MESSAGES[key][this.behaviour.language];
     const record = (
       httpStatus: number,
       statusCode: number,
@@ -253,17 +314,23 @@ export class AuthingSimulator {
       });
     };
     const reply = (
-      payload: { statusCode: number; message: string; apiCode?: number; data?: unknown },
+      payload: { statusCode: number; message: string; apiCode?: number | string; data?: unknown },
       httpStatus = 200,
       injected?: AuthingCall['injected'],
       headers: Record<string, string> = {},
     ): void => {
-      record(httpStatus, payload.statusCode, payload.apiCode, injected);
-      sendJson(res, httpStatus, { ...payload, requestId }, headers);
+      const apiCode = payload.apiCode === undefined ? undefined : Number(payload.apiCode);
+      record(httpStatus, payload.statusCode, apiCode, injected);
+      const body = {
+        ...payload,
+        ...(apiCode !== undefined && this.behaviour.apiCodeAsString ? { apiCode: String(apiCode) } : {}),
+        requestId,
+      };
+      sendJson(res, httpStatus, body, { ...dated, ...headers });
     };
 
     if (req.method === 'GET' && url.pathname === '/healthz') {
-      sendJson(res, 200, { statusCode: 200, message: 'ok', requestId });
+      sendJson(res, 200, { statusCode: 200, message: msg('ok'), requestId }, dated);
       return;
     }
 
@@ -271,7 +338,7 @@ export class AuthingSimulator {
     const isResign = req.method === 'POST' && url.pathname === '/api/v3/resign-user-batch';
     const isRead = req.method === 'GET' && url.pathname === '/api/v3/get-user-batch';
     if (!isToken && !isResign && !isRead) {
-      return reply({ statusCode: 404, message: `no such endpoint: ${req.method ?? ''} ${url.pathname}` });
+      return reply({ statusCode: 404, message: `${msg('noEndpoint')}: ${req.method ?? ''} ${url.pathname}` });
     }
 
     let userIdType: unknown = 'user_id';
@@ -290,7 +357,15 @@ export class AuthingSimulator {
     }
 
     const fault = await this.faults.before({ path: url.pathname });
-    if (fault) return this.answerFault(fault, res, record, requestId);
+    if (fault) return this.answerFault(fault, res, record, requestId, { ...dated }, msg);
+
+    const answerScripted = (scripted: ScriptedAnswer): void => {
+      const { httpStatus = 200, apply: _apply, rawBody, ...payload } = scripted;
+      if (rawBody === undefined) return reply({ message: 'scripted', ...payload }, httpStatus, 'scripted');
+      record(httpStatus, payload.statusCode, undefined, 'scripted');
+      res.writeHead(httpStatus, { 'Content-Type': 'text/html; charset=utf-8', ...dated });
+      res.end(rawBody);
+    };
 
     if (isToken) {
       const parsed = parseJson(body) as { accessKeyId?: unknown; accessKeySecret?: unknown } | undefined;
@@ -298,26 +373,31 @@ export class AuthingSimulator {
         parsed?.accessKeyId !== this.options.accessKeyId ||
         parsed.accessKeySecret !== this.options.accessKeySecret
       ) {
-        return reply({ statusCode: 401, apiCode: 1300, message: 'accessKeyId or accessKeySecret is wrong' });
+        return reply({ statusCode: 401, apiCode: 1300, message: msg('badKey') });
       }
+      const scriptedToken = this.nextTokenAnswers.shift();
+      if (scriptedToken) return answerScripted(scriptedToken);
       const { token: issued, expiresIn } = this.tokens.issue();
       this.issuedTokens.push(issued);
-      return reply({ statusCode: 200, message: 'ok', data: { access_token: issued, expires_in: expiresIn } });
+      return reply({
+        statusCode: 200,
+        message: msg('ok'),
+        data: { access_token: issued, expires_in: expiresIn },
+      });
     }
 
     if (authorization !== 'valid') {
-      return reply({ statusCode: 401, apiCode: 1301, message: 'token invalid or expired' });
+      return reply({ statusCode: 401, apiCode: 1301, message: msg('badToken') });
     }
-    if (userPoolId !== 'valid')
-      return reply({ statusCode: 404, apiCode: 2224, message: 'user pool not found' });
+    if (userPoolId !== 'valid') return reply({ statusCode: 404, apiCode: 2224, message: msg('noPool') });
     if (!(AUTHING_USER_ID_TYPES as readonly unknown[]).includes(userIdType)) {
       return reply({
         statusCode: 400,
-        message: `userIdType must be one of ${AUTHING_USER_ID_TYPES.join(', ')}`,
+        message: `${msg('badIdType')}: ${AUTHING_USER_ID_TYPES.join(', ')}`,
       });
     }
     if (call.userIds.length < 1 || call.userIds.length > MAX_IDS) {
-      return reply({ statusCode: 400, message: `userIds must hold 1 to ${MAX_IDS} ids` });
+      return reply({ statusCode: 400, message: msg('badIdCount') });
     }
     const type = userIdType as AuthingUserIdType;
     const operation = isResign ? 'resign-user-batch' : 'get-user-batch';
@@ -326,11 +406,10 @@ export class AuthingSimulator {
     const scripted = (isResign ? this.nextResignAnswers : this.nextReadAnswers).shift();
     if (scripted) {
       if (isResign && scripted.apply === true) this.resign(call.userIds, type, requestId);
-      const { httpStatus = 200, apply: _apply, ...payload } = scripted;
-      return reply({ message: 'scripted', ...payload }, httpStatus, 'scripted');
+      return answerScripted(scripted);
     }
     if ((await this.bodyFaults.before())?.kind === 'serverError') {
-      return reply({ statusCode: 500, message: 'internal error (in an HTTP 200 body)' }, 200, 'failInBody');
+      return reply({ statusCode: 500, message: msg('internal') }, 200, 'failInBody');
     }
 
     if (isRead) {
@@ -343,29 +422,46 @@ export class AuthingSimulator {
           seen.add(u.userId);
           return true;
         });
+      if (this.behaviour.extraRecord) found.push(this.extraUser(seen));
+      const { recordIdField = 'userId', unknownStatus } = this.behaviour;
       return reply({
         statusCode: 200,
-        message: 'ok',
+        message: msg('ok'),
         data: found.map((u) => {
-          const { customData: _custom, identities, ...dto } = structuredClone(u);
-          return withIdentities ? { ...dto, identities: identities ?? [] } : dto;
+          const { customData: _custom, identities, userId, status, ...rest } = structuredClone(u);
+          return {
+            [recordIdField]: userId,
+            status: unknownStatus ?? status,
+            ...rest,
+            ...(withIdentities ? { identities: identities ?? [] } : {}),
+          };
         }),
       });
     }
 
+    if (this.behaviour.resignNoop) {
+      return reply({ statusCode: 200, message: msg('ok'), data: { success: true } });
+    }
     if (call.userIds.some((id) => this.behaviour.rejectIds.includes(id))) {
-      return reply({ statusCode: 400, apiCode: 2001, message: 'invalid userIds' });
+      const apiCode = this.behaviour.rejectApiCode;
+      return reply({ statusCode: 400, apiCode, message: msg(apiCode === 2004 ? 'noUser' : 'badIds') });
     }
     const unknown = call.userIds.filter((id) => this.findAll(id, type).length === 0);
     const resigned = call.userIds.filter((id) => this.findAll(id, type).some((u) => u.status === 'Resigned'));
     if (unknown.length > 0 && this.behaviour.unknownIds === 'fail') {
-      return reply({ statusCode: 404, apiCode: 2004, message: 'user not found' });
+      return reply({ statusCode: 404, apiCode: 2004, message: msg('noUser') });
     }
     if (resigned.length > 0 && this.behaviour.resignedIds === 'fail') {
-      return reply({ statusCode: 422, message: 'user has already resigned' });
+      return reply({ statusCode: 422, message: msg('alreadyResigned') });
     }
     this.resign(call.userIds, type, requestId);
-    return reply({ statusCode: 200, message: '操作成功', data: { success: true } });
+    return reply({ statusCode: 200, message: msg('ok'), data: { success: true } });
+  }
+
+  /** A user the read did not ask for: the first other one in the directory, or a made-up one. */
+  private extraUser(returned: ReadonlySet<string>): AuthingUserRecord {
+    for (const user of this.users.values()) if (!returned.has(user.userId)) return user;
+    return { userId: 'authing-sim-extra', status: 'Activated', email: 'nobody-asked@example.invalid' };
   }
 
   private resign(userIds: readonly string[], type: AuthingUserIdType, requestId: string): void {
@@ -388,6 +484,8 @@ export class AuthingSimulator {
       injected: AuthingCall['injected'],
     ) => void,
     requestId: string,
+    headers: Record<string, string>,
+    msg: (key: MessageKey) => string,
   ): void {
     if (fault.kind === 'hang') {
       // Never answered: the client must give up on its own timeout. Closing the server ends it.
@@ -396,15 +494,16 @@ export class AuthingSimulator {
     }
     if (fault.kind === 'serverError') {
       record(503, 503, undefined, 'serverError');
-      sendJson(res, 503, { statusCode: 503, message: 'service unavailable', requestId });
+      sendJson(res, 503, { statusCode: 503, message: msg('unavailable'), requestId }, headers);
       return;
     }
-    record(429, 429, undefined, 'throttle');
+    const httpStatus = this.behaviour.throttleInBody ? 200 : 429;
+    record(httpStatus, 429, undefined, 'throttle');
     sendJson(
       res,
-      429,
-      { statusCode: 429, message: 'too many requests', requestId },
-      { 'Retry-After': String(fault.retryAfterSeconds) },
+      httpStatus,
+      { statusCode: 429, message: msg('throttled'), requestId },
+      { ...headers, 'Retry-After': String(fault.retryAfterSeconds) },
     );
   }
 }

@@ -195,12 +195,7 @@ describe('AuthingClient against the simulator', () => {
       ],
       ['statusCode 200 without data', { statusCode: 200 }, 'VendorProtocolError', false],
       ['statusCode 500', { statusCode: 500, message: 'busy' }, 'VendorUnavailable', true],
-      [
-        'statusCode 403',
-        { statusCode: 403, apiCode: 2020, message: 'no permission' },
-        'VendorCredentialsRejected',
-        false,
-      ],
+      ['statusCode 403', { statusCode: 403, message: 'forbidden' }, 'VendorCredentialsRejected', false],
     ])('%s', async (_what, answer, type, retryable) => {
       await setup();
       sims.authing.nextResignAnswers.push(answer);

@@ -4,7 +4,6 @@ import {
   isOk,
   isUnauthorized,
   redact,
-  unconfirmed,
   type AuthingAnswer,
   type AuthingErrorDetails,
 } from '../../activities/authing/errors';
@@ -26,10 +25,14 @@ describe('Authing error mapping', () => {
     expect(isOk({ httpStatus: 429, body: { statusCode: 429 } })).toBe(false);
   });
 
-  it('sees a 401 in the HTTP status or in the body', () => {
+  it('sees a 401 in the HTTP status or in the body, and apiCode 2020 (not logged in) as a number or string', () => {
     expect(isUnauthorized({ httpStatus: 401, body: {} })).toBe(true);
     expect(isUnauthorized({ httpStatus: 200, body: { statusCode: 401 } })).toBe(true);
+    expect(isUnauthorized({ httpStatus: 200, body: { statusCode: '401' } })).toBe(true);
     expect(isUnauthorized({ httpStatus: 200, body: { statusCode: 403 } })).toBe(false);
+    expect(isUnauthorized({ httpStatus: 200, body: { statusCode: 403, apiCode: 2020 } })).toBe(true);
+    expect(isUnauthorized({ httpStatus: 200, body: { statusCode: 400, apiCode: '2020' } })).toBe(true);
+    expect(isUnauthorized({ httpStatus: 200, body: { statusCode: 400, apiCode: 2004 } })).toBe(false);
   });
 
   it.each([
@@ -41,6 +44,11 @@ describe('Authing error mapping', () => {
     [{ httpStatus: 200, body: { statusCode: 422 } }, 'invalidRequest'],
     [{ httpStatus: 404, body: {} }, 'invalidRequest'],
     [{ httpStatus: 200, body: { statusCode: 500 } }, 'transient'],
+    [{ httpStatus: 200, body: { statusCode: 499 } }, 'transient'],
+    [{ httpStatus: 200, body: { statusCode: '499' } }, 'transient'],
+    [{ httpStatus: 499, body: {} }, 'transient'],
+    [{ httpStatus: 200, body: { statusCode: '429' } }, 'transient'],
+    [{ httpStatus: 200, body: { statusCode: 403, apiCode: '2020' } }, 'credentials'],
     [{ httpStatus: 200, body: { statusCode: 502 } }, 'transient'],
     [{ httpStatus: 503, body: {} }, 'transient'],
     [{ httpStatus: 500, body: { statusCode: 400 } }, 'transient'],
@@ -115,12 +123,33 @@ describe('Authing error mapping', () => {
     expect(redact('x'.repeat(1000), []).length).toBeLessThan(400);
   });
 
-  it('an unconfirmed success is a non-retryable protocol failure', () => {
-    const err = unconfirmed(
-      { httpStatus: 200, body: { statusCode: 200, data: { success: false } } },
-      op,
-      'nope',
+  it('apiCode 2020 after a renewal says the fresh token was not accepted and names the settings', () => {
+    const { err, details } = mapped(
+      { httpStatus: 200, body: { statusCode: 403, apiCode: '2020', message: '未登录' } },
+      { operation: 'get-user-batch', afterRefresh: true },
     );
-    expect(err.toApplicationFailure()).toMatchObject({ type: 'VendorProtocolError', nonRetryable: true });
+    expect(details).toMatchObject({ kind: 'credentials', apiCode: 2020 });
+    expect(err.message).toContain('2020 (not logged in) to a freshly issued management token');
+    expect(err.message).toContain('AUTHING_USERPOOL_ID');
+    expect(err.message).not.toContain('permission');
+  });
+
+  it('refusesIds only on an invalid request whose apiCode is configured (default 2004)', () => {
+    const refused = (body: AuthingAnswer['body'], idRejectedApiCodes?: number[]) =>
+      mapped({ httpStatus: 200, body }, { ...op, ...(idRejectedApiCodes ? { idRejectedApiCodes } : {}) })
+        .details;
+    expect(refused({ statusCode: 404, apiCode: 2004 })).toMatchObject({
+      kind: 'invalidRequest',
+      refusesIds: true,
+    });
+    expect(refused({ statusCode: 400, apiCode: '2004' }).refusesIds).toBe(true);
+    expect(refused({ statusCode: 400, apiCode: 2001 }).refusesIds).toBeUndefined();
+    expect(refused({ statusCode: 400 }).refusesIds).toBeUndefined();
+    expect(refused({ statusCode: 422, apiCode: 2004 }, [2001]).refusesIds).toBeUndefined();
+    expect(refused({ statusCode: 400, apiCode: 2001 }, [2001]).refusesIds).toBe(true);
+    // Never on anything but an invalid request, whatever the apiCode.
+    expect(refused({ statusCode: 403, apiCode: 2004 }).refusesIds).toBeUndefined();
+    expect(refused({ statusCode: 500, apiCode: 2004 }).refusesIds).toBeUndefined();
+    expect(refused({ statusCode: 429, apiCode: 2004 }).refusesIds).toBeUndefined();
   });
 });
