@@ -42,6 +42,13 @@ export function stringOption(values: Record<string, unknown>, name: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Every value of a repeatable option, in order (none: empty). */
+export function stringsOption(values: Record<string, unknown>, name: string): string[] {
+  const value = values[name];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
 export function flag(values: Record<string, unknown>, name: string): boolean {
   return values[name] === true;
 }

@@ -4,11 +4,13 @@ import type { ExitCode } from './exit-codes';
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** Repeatable: its value is the list of every occurrence. */
+  multiple?: boolean;
 }
 
 export interface CommandInput {
   positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
 }
 
 /** A subcommand: what `--help` shows, what it accepts, and what it does. */

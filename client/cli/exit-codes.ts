@@ -15,6 +15,8 @@ export const EXIT = {
   unreachable: 4,
   /** Refused: the requestId names another request, or the run refused the operation in its state. */
   refused: 5,
+  /** `check`: at least one check failed; each failed line names its fix. Nothing was changed. */
+  checkFailed: 6,
   /** A bug or an error nobody anticipated; the message says what happened. */
   internal: 70,
 } as const;

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { approveCommand } from './approve';
 import { cancelCommand } from './cancel';
+import { continueCommand } from './continue';
+import { checkCommand } from './check';
 import { COMMON_HELP, COMMON_OPTIONS, type Command } from './command';
 import { CliContext, DEFAULT_TIMEOUT_MS, type Connector } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
@@ -24,7 +26,9 @@ export const COMMANDS: readonly Command[] = [
   cancelCommand,
   rescheduleCommand,
   approveCommand,
+  continueCommand,
   retryFailedCommand,
+  checkCommand,
 ];
 
 export const TOP_HELP = `offboard: start and operate employee-offboarding runs on Temporal
@@ -49,6 +53,7 @@ Exit codes:
   3   no offboarding run for the requestId
   4   the Temporal server is unreachable or did not answer in time
   5   refused: the requestId names another request, or the run refused the operation now
+  6   check: a check failed (its line names the fix)
   70  unexpected error`;
 
 export interface CliOptions {
@@ -104,7 +109,7 @@ export async function runCli(argv: readonly string[], options: CliOptions): Prom
       const message = (typeof text === 'string' ? text : String(err)).split('. ')[0] ?? '';
       throw usage(`${name}: ${message} (see offboard ${name} --help)`);
     }
-    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
     if (values.help === true) {
       options.streams.stdout.write(`${command.help}\n\n${COMMON_HELP}\n`);
       return EXIT.ok;
