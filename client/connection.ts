@@ -1,9 +1,41 @@
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFromEnv } from '../codec/data-converter';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv, REQUIRED_VARIABLE } from '../codec/data-converter';
+import { booleanSetting, CodecConfigError, type Env } from '../codec/env';
+import { KEYS_VARIABLE } from '../codec/keys';
 import { temporalConnectConfig } from '../worker/temporal';
 
+/** Set to 1 to let a client without keys send plain payloads: only for a stack whose workers run without encryption. */
+export const PLAINTEXT_VARIABLE = 'OFFBOARD_PLAINTEXT_PAYLOADS';
+
+/**
+ * The data converter of a client (the CLI, the HR webhook, the local stack's job): encrypting with
+ * PAYLOAD_CODEC_KEYS, or, with no keys, undefined (plain payloads) only when OFFBOARD_PLAINTEXT_PAYLOADS
+ * says so. A client cannot know whether the workers encrypt; a missing key must not quietly put
+ * leaver ids in clear into Temporal's database, so without one it refuses (CodecConfigError).
+ */
+export function clientDataConverter(env: Env = process.env): DataConverter | undefined {
+  const plaintext = booleanSetting(env, PLAINTEXT_VARIABLE, false);
+  if (plaintext && booleanSetting(env, REQUIRED_VARIABLE, false))
+    throw new CodecConfigError(
+      `${PLAINTEXT_VARIABLE} and ${REQUIRED_VARIABLE}=true contradict each other: unset one of them`,
+    );
+  const dataConverter = dataConverterFromEnv(env);
+  if (dataConverter || plaintext) return dataConverter;
+  throw new CodecConfigError(
+    `${KEYS_VARIABLE} (or ${KEYS_VARIABLE}_FILE) is not set: this client would store leaver ids ` +
+      `unencrypted in Temporal. Set it to the workers' payload keys (the local stack prints ` +
+      `export ${KEYS_VARIABLE}_FILE=...), or, only for a stack whose workers run without encryption, ` +
+      `set ${PLAINTEXT_VARIABLE}=1`,
+  );
+}
+
 /** A Temporal client from the TEMPORAL_* variables, with a message that says where it tried. */
-export async function connectClient(): Promise<{ client: Client; address: string; namespace: string }> {
+export async function connectClient(
+  env: Env = process.env,
+): Promise<{ client: Client; address: string; namespace: string }> {
+  // Before connecting: a client without its keys stops as a configuration error, whatever the server.
+  const dataConverter = clientDataConverter(env);
   const config = temporalConnectConfig();
   let connection: Connection;
   try {
@@ -17,9 +49,6 @@ export async function connectClient(): Promise<{ client: Client; address: string
       `cannot reach the Temporal server at ${config.address} (set TEMPORAL_ADDRESS, or start the local stack with npm start): ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  // Leaver ids travel encrypted when PAYLOAD_CODEC_KEYS is set (codec/): the client must use the
-  // worker's keys to read inputs, results and the memo.
-  const dataConverter = dataConverterFromEnv();
   return {
     client: new Client({
       connection,

@@ -1,9 +1,16 @@
+import { shownKey } from '../workflows/validation';
+
 /**
  * Places in a JSON text, as lines and columns. `JSON.parse` names no position in some of its
  * messages (and quotes the text around the error, which may hold people's ids), so when it fails we
  * scan the text ourselves for the first problem and describe that instead. And when a parsed value
  * is refused by validation, `locateJsonValues` scans the text again, recording where the values of
  * the given JSON paths start, so that a problem can be shown at its line.
+ *
+ * A key given twice in one object is refused too: `JSON.parse` would silently keep the last, so a
+ * request could say two things and be read as one. This scanner, not a library: no runtime
+ * dependency parses JSON with positions and duplicate keys (`yaml` is for tests only, and reads a
+ * superset of JSON), and this one already walks the text for positions and never quotes a value.
  */
 
 export interface JsonSyntaxProblem {
@@ -12,6 +19,13 @@ export interface JsonSyntaxProblem {
   /** 1-based, in characters. */
   column: number;
   message: string;
+  /** Set when the text is JSON but repeats a key in one object (at `line`/`column`: its second use). */
+  duplicateKey?: {
+    /** The key's path, for a reader: `leavers[1].wpsUserId`; odd keys cut and escaped (`shownKey`). */
+    path: string;
+    /** Where the key is first given. */
+    first: JsonPosition;
+  };
 }
 
 export type JsonParse = { ok: true; value: unknown } | { ok: false; problem: JsonSyntaxProblem };
@@ -42,11 +56,15 @@ function withoutBom(text: string): string {
 
 export function parseJson(text: string): JsonParse {
   const input = withoutBom(text);
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(input) as unknown };
+    value = JSON.parse(input) as unknown;
   } catch {
     return { ok: false, problem: locateJsonError(input) };
   }
+  // JSON.parse took it; the scan finds what it lets through (a repeated key), or nothing.
+  const problem = firstProblem(input, true);
+  return problem ? { ok: false, problem } : { ok: true, value };
 }
 
 /**
@@ -87,6 +105,26 @@ class Stop extends Error {
   }
 }
 
+/** A key given twice in one object: `index` is its second use, `firstIndex` its first. */
+class DuplicateKey extends Stop {
+  constructor(
+    index: number,
+    readonly path: string,
+    readonly firstIndex: number,
+  ) {
+    super(index, `the key ${path} is given twice in one object`);
+  }
+}
+
+/** A path for a reader: `leavers[1].wpsUserId`, an odd key cut and escaped as `["a\u0020b"]`. */
+function shownPath(path: JsonPath): string {
+  return path.reduce<string>((text, segment) => {
+    if (typeof segment === 'number') return `${text}[${segment}]`;
+    if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return text === '' ? segment : `${text}.${segment}`;
+    return `${text}["${shownKey(segment)}"]`;
+  }, '');
+}
+
 function shown(c: string | undefined): string {
   if (c === undefined) return 'the end of the text';
   if (c === '\n' || c === '\r') return 'a line break';
@@ -104,12 +142,18 @@ type ValueVisitor = (path: string, index: number) => boolean;
 
 const MAX_DEPTH = 1000;
 
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
 /**
- * Scans `text` as JSON to its end, throwing `Stop` at the first syntax error. With `visit` (for a
- * text JSON.parse took), tells it where each value starts, and skips what it does not go into.
+ * Scans `text` as JSON to its end, throwing `Stop` at the first syntax error or repeated key. With
+ * `visit` (for a text JSON.parse took), tells it where each value starts, and skips what it does not
+ * go into (repeated keys are not looked for then). A text JSON.parse took (`parsed`) is not refused
+ * for its depth: what lies deeper than MAX_DEPTH is skipped (no request goes nearly that deep).
  */
-function scan(text: string, visit?: ValueVisitor): void {
+function scan(text: string, visit?: ValueVisitor, parsed = visit !== undefined): void {
   let i = 0;
+  // The path to the value being read, for naming a repeated key; kept only without `visit`.
+  const trail: Array<string | number> = [];
   const fail = (problem: string): never => {
     throw new Stop(i, problem);
   };
@@ -150,7 +194,9 @@ function scan(text: string, visit?: ValueVisitor): void {
     }
   };
   const number = (): void => {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    // Sticky: matched in place, without copying the rest of a 10 MB text per number.
+    NUMBER.lastIndex = i;
+    const match = NUMBER.exec(text);
     if (!match || match[0] === '-') fail(`expected a number, found ${shown(text[i])}`);
     i += (match as RegExpExecArray)[0].length;
   };
@@ -189,6 +235,7 @@ function scan(text: string, visit?: ValueVisitor): void {
     const c = text[i];
     const track = path !== undefined && visit !== undefined && visit(path, i);
     if (c === '{' || c === '[') {
+      if (parsed && depth >= MAX_DEPTH) return skip();
       nested();
       if (c === '{') object(track ? path : undefined);
       else array(track ? path : undefined);
@@ -209,16 +256,29 @@ function scan(text: string, visit?: ValueVisitor): void {
       i += 1;
       return;
     }
+    // Without `visit`: each key's first index, to refuse one given twice.
+    const keys = visit === undefined ? new Map<string, number>() : undefined;
     for (;;) {
       space();
       if (text[i] !== '"') fail(`expected a property name in double quotes, found ${shown(text[i])}`);
       const keyStart = i;
       string();
-      const key = path === undefined ? undefined : (JSON.parse(text.slice(keyStart, i)) as string);
+      const raw = text.slice(keyStart, i);
+      // Compared as JSON.parse reads them: "a" and "\u0061" are one key.
+      const decoded = (): string => (raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1));
+      const key = path === undefined ? undefined : decoded();
+      if (keys !== undefined) {
+        const name = decoded();
+        const first = keys.get(name);
+        if (first !== undefined) throw new DuplicateKey(keyStart, shownPath([...trail, name]), first);
+        keys.set(name, keyStart);
+        trail.push(name);
+      }
       space();
       if (text[i] !== ':') fail(`expected ':' after a property name, found ${shown(text[i])}`);
       i += 1;
       value(path === undefined || key === undefined ? undefined : path + segmentText(key, path === ''));
+      if (keys !== undefined) trail.pop();
       space();
       if (text[i] === ',') {
         i += 1;
@@ -239,7 +299,9 @@ function scan(text: string, visit?: ValueVisitor): void {
       return;
     }
     for (let index = 0; ; index++) {
+      if (visit === undefined) trail.push(index);
       value(path === undefined ? undefined : `${path}[${index}]`);
+      if (visit === undefined) trail.pop();
       space();
       if (text[i] === ',') {
         i += 1;
@@ -258,19 +320,29 @@ function scan(text: string, visit?: ValueVisitor): void {
   if (i < text.length) fail(`unexpected ${shown(text[i])} after the JSON value`);
 }
 
-/** The first syntax error of `text`, which JSON.parse refused. */
+/** The first syntax error (or repeated key) of `text`, which JSON.parse refused. */
 export function locateJsonError(text: string): JsonSyntaxProblem {
-  let index = 0;
-  let message = 'is not valid JSON';
+  return firstProblem(text, false) ?? { line: 1, column: 1, message: 'is not valid JSON' };
+}
+
+/** The first syntax error or repeated key of `text`, or undefined when it has neither. */
+function firstProblem(text: string, parsed: boolean): JsonSyntaxProblem | undefined {
   try {
-    scan(text);
+    scan(text, undefined, parsed);
+    return undefined;
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
-    index = err.index;
-    message = err.problem;
+    const at = positionsIn(text);
+    const { line, column } = at(err.index);
+    if (!(err instanceof DuplicateKey)) return { line, column, message: err.problem };
+    const first = at(err.firstIndex);
+    return {
+      line,
+      column,
+      message: `${err.problem} (first at line ${first.line}, column ${first.column})`,
+      duplicateKey: { path: err.path, first },
+    };
   }
-  const lines = text.slice(0, index).split(/\r\n|\r|\n/);
-  return { line: lines.length, column: (lines[lines.length - 1] ?? '').length + 1, message };
 }
 
 /** A function from the index of a value in `text` to its line and column; lines end at \r\n, \r or \n. */

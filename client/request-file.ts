@@ -124,9 +124,17 @@ function fromJson(text: string, fields: RequestFields, file: string, labels: Fie
   }
   const parsed = parseJson(text);
   if (!parsed.ok) {
-    const { line, column, message } = parsed.problem;
+    const { line, column, message, duplicateKey } = parsed.problem;
+    // A repeated key is named like a field: JSON.parse would have kept only the last value.
     throw new RequestFileError(file, [
-      { where: `line ${line}, column ${column}`, message: `not JSON: ${message}` },
+      duplicateKey
+        ? {
+            where: duplicateKey.path,
+            line,
+            column,
+            message: `is given twice in one object (first at line ${duplicateKey.first.line}, column ${duplicateKey.first.column}); give it once`,
+          }
+        : { where: `line ${line}, column ${column}`, message: `not JSON: ${message}` },
     ]);
   }
   const result = validateRequest(parsed.value);
@@ -186,9 +194,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Says which id type was given, since "must be one of eight" alone leaves the reader to find it. */
+/** Says which id type was given, since "must be one of seven" alone leaves the reader to find it. */
 function withGivenIdType(issue: ValidationIssue, input: unknown): string {
-  if (issue.field !== 'authingUserIdType' || typeof input !== 'object' || input === null)
+  if (
+    issue.field !== 'authingUserIdType' ||
+    !issue.message.startsWith('must be one of') ||
+    typeof input !== 'object' ||
+    input === null
+  )
     return issue.message;
   const given = (input as { authingUserIdType?: unknown }).authingUserIdType;
   // Cut and escaped: the value may be megabytes, or hold characters that rewrite the terminal line.

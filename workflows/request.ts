@@ -16,6 +16,20 @@ export const AUTHING_USER_ID_TYPES = [
 ] as const;
 export type AuthingUserIdType = (typeof AUTHING_USER_ID_TYPES)[number];
 
+/**
+ * The types a request may use. Not `custom_field`: a user record does not say which custom field
+ * matched, so the resigned users could never be read back and verified (activities/authing/user-match.ts).
+ */
+export const ACCEPTED_AUTHING_USER_ID_TYPES = [
+  'user_id',
+  'external_id',
+  'phone',
+  'email',
+  'username',
+  'identity',
+  'sync_relation',
+] as const satisfies readonly AuthingUserIdType[];
+
 export interface Leaver {
   /** HR's employee number, for reports only; never sent to a vendor. */
   employeeId?: string;
@@ -31,7 +45,7 @@ export interface OffboardingRequest {
   requestId: string;
   /** ISO 8601 instant with an offset; absent means "now". */
   effectiveAt?: string;
-  /** Defaults to `user_id`. */
+  /** Defaults to `user_id`; one of `ACCEPTED_AUTHING_USER_ID_TYPES`. */
   authingUserIdType?: AuthingUserIdType;
   leavers: Leaver[];
 }

@@ -1,5 +1,5 @@
 import {
-  AUTHING_USER_ID_TYPES,
+  ACCEPTED_AUTHING_USER_ID_TYPES,
   type AuthingUserIdType,
   type Leaver,
   type OffboardingRequest,
@@ -41,7 +41,22 @@ export class InvalidRequestError extends Error {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 // An ISO 8601 instant that names its offset, so that "18:00" is never read in the wrong zone.
-const ISO_INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 // Stop collecting after this many so a hostile 100,000-line file gives a readable error.
 const MAX_ISSUES = 50;
 
@@ -78,14 +93,27 @@ function checkId(value: unknown, limits: ValidationLimits): string | undefined {
   return undefined;
 }
 
-/** Ids seen so far per system, with the index of the leaver that had each: duplicates are refused. */
+// Authing's get-user-batch (the read-back that verifies a resign) takes its ids comma-separated.
+function checkAuthingId(value: string): string | undefined {
+  return value.includes(',')
+    ? 'must not contain a comma: Authing reads ids as a comma-separated list, so this user could not be verified'
+    : undefined;
+}
+
+/**
+ * Ids seen so far per system, and employee numbers, with the index of the leaver that had each:
+ * duplicates are refused.
+ */
 export interface SeenIds {
+  employeeId: Map<string, number>;
   wpsUserId: Map<string, number>;
   authingUserId: Map<string, number>;
 }
 
+const SEEN_FIELDS = ['employeeId', 'wpsUserId', 'authingUserId'] as const;
+
 export function newSeenIds(): SeenIds {
-  return { wpsUserId: new Map(), authingUserId: new Map() };
+  return { employeeId: new Map(), wpsUserId: new Map(), authingUserId: new Map() };
 }
 
 /**
@@ -117,17 +145,11 @@ function checkLeavers(
     }
     const leaver: Leaver = {};
     let ok = true;
-    if (raw.employeeId !== undefined) {
-      const problem = checkId(raw.employeeId, limits);
-      if (problem) {
-        add(`${who}.employeeId`, problem);
-        ok = false;
-      } else leaver.employeeId = raw.employeeId as string;
-    }
-    for (const field of ['wpsUserId', 'authingUserId'] as const) {
+    for (const field of SEEN_FIELDS) {
       const value = raw[field];
       if (value === undefined) continue;
-      const problem = checkId(value, limits);
+      const problem =
+        checkId(value, limits) ?? (field === 'authingUserId' ? checkAuthingId(value as string) : undefined);
       if (problem) {
         add(`${who}.${field}`, problem);
         ok = false;
@@ -136,7 +158,9 @@ function checkLeavers(
       const id = value as string;
       const first = seen[field].get(id);
       if (first !== undefined) {
-        add(`${who}.${field}`, `duplicates leavers[${first}].${field} (${id})`);
+        // Which of the two entries holds the right ids is for HR to say, not for us to guess.
+        const why = field === 'employeeId' ? "; one employee's ids belong on one leaver" : '';
+        add(`${who}.${field}`, `duplicates leavers[${first}].${field} (${id})${why}`);
         ok = false;
         continue;
       }
@@ -169,13 +193,10 @@ export function validateLeaverPart(
     return { ok: false, issues: [{ field: 'leavers', message: 'must be a non-empty array' }] };
   }
   // Checked against a scratch copy of only the ids this part could clash on, so `seen` stays as it was.
-  const scratch: SeenIds = {
-    wpsUserId: new Map(),
-    authingUserId: new Map(),
-  };
+  const scratch = newSeenIds();
   for (const raw of leavers as unknown[]) {
     if (!isRecord(raw)) continue;
-    for (const field of ['wpsUserId', 'authingUserId'] as const) {
+    for (const field of SEEN_FIELDS) {
       const id = raw[field];
       if (typeof id !== 'string') continue;
       const at = seen[field].get(id);
@@ -189,8 +210,10 @@ export function validateLeaverPart(
 /** Adds an accepted part's ids to `seen`. */
 export function rememberIds(leavers: readonly Leaver[], offset: number, seen: SeenIds): void {
   leavers.forEach((leaver, i) => {
-    if (leaver.wpsUserId !== undefined) seen.wpsUserId.set(leaver.wpsUserId, offset + i);
-    if (leaver.authingUserId !== undefined) seen.authingUserId.set(leaver.authingUserId, offset + i);
+    for (const field of SEEN_FIELDS) {
+      const id = leaver[field];
+      if (id !== undefined) seen[field].set(id, offset + i);
+    }
   });
 }
 
@@ -201,11 +224,58 @@ export function describeIssues(issues: readonly ValidationIssue[]): string {
 
 /** Milliseconds since the epoch, or what is wrong with the value. */
 export function parseEffectiveAt(value: unknown): number | string {
-  if (typeof value !== 'string' || !ISO_INSTANT_PATTERN.test(value)) {
-    return 'must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00';
-  }
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? `is not a real time: ${value}` : ms;
+  const match = typeof value === 'string' ? ISO_INSTANT_PATTERN.exec(value) : null;
+  if (!match) return 'must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00';
+  // Date.parse rolls fields over (2026-02-30 becomes 2 March, 24:00 the next day): each is checked first.
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] =
+    [1, 2, 3, 4, 5, 6, 8, 9].map((group) => Number(match[group] ?? 0));
+  const problem =
+    calendarProblem(year, month, day, hour, minute, second) ??
+    offsetProblem(match[7] === '-' ? -1 : 1, offsetHours, offsetMinutes);
+  if (problem) return `is not a real time: ${problem}`;
+  const ms = Date.parse(match[0]);
+  // And the instant must read back as the fields written, in the offset written.
+  const local = new Date(ms + (match[7] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000);
+  const readBack = [
+    local.getUTCFullYear(),
+    local.getUTCMonth() + 1,
+    local.getUTCDate(),
+    local.getUTCHours(),
+    local.getUTCMinutes(),
+    local.getUTCSeconds(),
+  ];
+  const written = [year, month, day, hour, minute, second];
+  return Number.isNaN(ms) || readBack.some((field, i) => field !== written[i]) ? 'is not a real time' : ms;
+}
+
+function calendarProblem(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): string | undefined {
+  if (month < 1 || month > 12) return `there is no month ${month} (01-12)`;
+  // Day 0 of the next month is the last of this one (setUTCFullYear: Date.UTC reads 0-99 as 19xx).
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  const days = last.getUTCDate();
+  if (day < 1 || day > days)
+    return `${MONTHS[month - 1] ?? ''} ${String(year).padStart(4, '0')} has no day ${day} (it has ${days})`;
+  if (hour > 23)
+    return `the hour must be 00-23, got ${hour}${hour === 24 ? ' (write 00:00 of the next day)' : ''}`;
+  if (minute > 59) return `the minute must be 00-59, got ${minute}`;
+  if (second > 59) return `the second must be 00-59, got ${second}`;
+  return undefined;
+}
+
+// Real zones span -12:00 to +14:00: an offset past them is a typo, not a place.
+function offsetProblem(sign: number, hours: number, minutes: number): string | undefined {
+  const total = sign * (hours * 60 + minutes);
+  if (minutes > 59 || total < -12 * 60 || total > 14 * 60)
+    return 'the UTC offset must be between -12:00 and +14:00, its minutes 00-59';
+  return undefined;
 }
 
 export function validateRequest(
@@ -241,9 +311,16 @@ export function validateRequest(
   }
 
   let idType: AuthingUserIdType = 'user_id';
-  if (authingUserIdType !== undefined) {
-    if (!(AUTHING_USER_ID_TYPES as readonly unknown[]).includes(authingUserIdType)) {
-      add('authingUserIdType', `must be one of ${AUTHING_USER_ID_TYPES.join(', ')}`);
+  if (authingUserIdType === 'custom_field') {
+    add(
+      'authingUserIdType',
+      "cannot be custom_field: Authing's user records do not say which custom field matched, so the " +
+        `resigned users could never be verified; use one of ${ACCEPTED_AUTHING_USER_ID_TYPES.join(', ')} ` +
+        '(external_id for an HR employee number)',
+    );
+  } else if (authingUserIdType !== undefined) {
+    if (!(ACCEPTED_AUTHING_USER_ID_TYPES as readonly unknown[]).includes(authingUserIdType)) {
+      add('authingUserIdType', `must be one of ${ACCEPTED_AUTHING_USER_ID_TYPES.join(', ')}`);
     } else idType = authingUserIdType as AuthingUserIdType;
   }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_APPROVAL_THRESHOLD, DEFAULT_NOT_FOUND_THRESHOLD } from '../../workflows/options';
 import { MAX_IDS_PER_CALL } from '../../workflows/request';
 import { planBatches, splitLeavers, summarisePlan, type Batch } from '../../workflows/plan';
-import { AUTHING_USER_ID_TYPES } from '../../workflows/request';
+import { ACCEPTED_AUTHING_USER_ID_TYPES } from '../../workflows/request';
 import { startOffboarding, type StartedRun } from '../offboarding';
 import { loadRequestFile, type LoadedRequest } from '../request-file';
 import { runOptionsFrom } from '../run-options';
@@ -124,7 +124,7 @@ Options:
   --wait                     then follow the run like \`watch\` and exit with its outcome
   --request-id ID            CSV only, required: the request's id (its idempotency key)
   --effective-at TIME        CSV only: ISO 8601 with offset, e.g. 2026-11-30T18:00:00+08:00 (default now)
-  --authing-user-id-type T   CSV only: ${AUTHING_USER_ID_TYPES.join(', ')}
+  --authing-user-id-type T   CSV only: ${ACCEPTED_AUTHING_USER_ID_TYPES.join(', ')}
                              (default user_id)
 ${RUN_OPTIONS_HELP}`,
   options: {

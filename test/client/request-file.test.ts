@@ -93,7 +93,7 @@ describe('request file: CSV', () => {
     ).toEqual([
       '--request-id: must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
       '--effective-at: must be an ISO 8601 time with an offset, e.g. 2026-11-30T18:00:00+08:00',
-      '--authing-user-id-type: must be one of user_id, external_id, phone, email, username, identity, sync_relation, custom_field; got "userid"',
+      '--authing-user-id-type: must be one of user_id, external_id, phone, email, username, identity, sync_relation; got "userid"',
       'line 3, column wpsUserId: must not contain whitespace',
       'line 4, column wpsUserId: duplicates the wpsUserId of line 2 (wps-1)',
       'line 5: needs at least one of wpsUserId, authingUserId',
@@ -113,6 +113,29 @@ describe('request file: CSV', () => {
   it('requires --request-id, and says why', () => {
     expect(lines(problemsOf('wpsUserId\nw1\n', 'csv'))).toEqual([
       '--request-id: is required with a CSV file, which carries only the leavers',
+    ]);
+  });
+
+  it('refuses an employee on two lines, an Authing id with a comma, custom_field and an impossible date', () => {
+    const csv = [
+      'employeeId,wpsUserId,authingUserId',
+      'E1,wps-1,au-1',
+      'E2,wps-2,"au,2"',
+      'E1,wps-3,au-3',
+    ].join('\n');
+    expect(
+      lines(
+        problemsOf(csv, 'csv', {
+          requestId: 'r',
+          effectiveAt: '2026-02-30T18:00:00+08:00',
+          authingUserIdType: 'custom_field',
+        }),
+      ),
+    ).toEqual([
+      '--effective-at: is not a real time: February 2026 has no day 30 (it has 28)',
+      "--authing-user-id-type: cannot be custom_field: Authing's user records do not say which custom field matched, so the resigned users could never be verified; use one of user_id, external_id, phone, email, username, identity, sync_relation (external_id for an HR employee number)",
+      'line 3, column authingUserId: must not contain a comma: Authing reads ids as a comma-separated list, so this user could not be verified',
+      "line 4, column employeeId: duplicates the employeeId of line 2 (E1); one employee's ids belong on one leaver",
     ]);
   });
 
@@ -152,7 +175,7 @@ describe('request file: JSON', () => {
       2,
     );
     expect(lines(problemsOf(text, 'json'))).toEqual([
-      'line 3, column 24, authingUserIdType: must be one of user_id, external_id, phone, email, username, identity, sync_relation, custom_field; got "userId"',
+      'line 3, column 24, authingUserIdType: must be one of user_id, external_id, phone, email, username, identity, sync_relation; got "userId"',
       'line 7, column 20, leavers[0] (employee E1).wpsUserId: must not contain whitespace',
     ]);
   });
@@ -211,6 +234,41 @@ describe('request file: JSON', () => {
     expect(lines(problemsOf('\n\n  [1, 2]', 'json'))).toEqual([
       'line 3, column 3, (request): must be a JSON object',
     ]);
+  });
+
+  it('refuses a key given twice, naming it and both places, never its values', () => {
+    const top = '{"requestId": "secret-a",\n "leavers": [{"wpsUserId": "w1"}],\n "requestId": "secret-b"}';
+    expect(lines(problemsOf(top, 'json'))).toEqual([
+      'line 3, column 2, requestId: is given twice in one object (first at line 1, column 2); give it once',
+    ]);
+    // In a leaver, and spelt another way: JSON.parse reads "\u0077psUserId" as wpsUserId.
+    const nested =
+      '{"requestId": "r1", "leavers": [\n  {"wpsUserId": "w1"},\n  {"wpsUserId": "person-a",\n   "\\u0077psUserId": "person-b"}]}';
+    const problems = problemsOf(nested, 'json');
+    expect(lines(problems)).toEqual([
+      'line 4, column 4, leavers[1].wpsUserId: is given twice in one object (first at line 3, column 4); give it once',
+    ]);
+    expect(problems).toEqual([
+      {
+        where: 'leavers[1].wpsUserId',
+        line: 4,
+        column: 4,
+        message: 'is given twice in one object (first at line 3, column 4); give it once',
+      },
+    ]);
+    for (const text of [top, nested])
+      expect(JSON.stringify(problemsOf(text, 'json'))).not.toMatch(/secret|person/);
+  });
+
+  it('names a repeated odd key cut and escaped, so that it cannot flood or rewrite the terminal', () => {
+    const odd = `a\u202e${'k'.repeat(100)}`;
+    const text = JSON.stringify({ requestId: 'r1', leavers: [{ wpsUserId: 'w1' }] }).replace(
+      '"leavers"',
+      `"${odd}": 1, "${odd}": 2, "leavers"`,
+    );
+    const [problem] = problemsOf(text, 'json');
+    expect(problem?.where).toBe(`["a\\u202e${'k'.repeat(62)}…"]`);
+    expect(problem?.message).toMatch(/^is given twice in one object \(first at line 1, column 19\)/);
   });
 
   it('refuses CSV-only flags beside a JSON request rather than choosing between two sources', () => {
@@ -294,6 +352,25 @@ describe('JSON syntax locator', () => {
       message: 'nested more than 1000 levels deep',
     });
     expect(lines(problemsOf(deep, 'json'))).toEqual(['line 1, column 2, (request): must be a JSON object']);
+  });
+
+  it('refuses a repeated key, which JSON.parse would let the last of win, naming both places', () => {
+    const parsed = parseJson('\uFEFF{"a": 1,\r\n "b": {"c": [{"d": 1, "d": 2}]}}');
+    expect(parsed).toEqual({
+      ok: false,
+      problem: {
+        line: 2,
+        column: 23,
+        message: 'the key b.c[0].d is given twice in one object (first at line 2, column 15)',
+        duplicateKey: { path: 'b.c[0].d', first: { line: 2, column: 15 } },
+      },
+    });
+    // The same key in two objects, and "a" beside "A", are no repeat.
+    expect(parseJson('[{"a": 1}, {"a": 2, "A": 3}]').ok).toBe(true);
+    // A repeat before a syntax error is the first problem of a text JSON.parse refused.
+    expect(locateJsonError('{"a": 1, "a": 2, }').message).toBe(
+      'the key a is given twice in one object (first at line 1, column 2)',
+    );
   });
 
   it('parses good JSON, with a byte order mark too', () => {

@@ -89,6 +89,43 @@ describe('webhook server without Temporal', () => {
     expect((await send('{"leavers": []}', clockMs)).status).toBe(400);
   });
 
+  it('refuses a repeated key, an impossible date, one employee twice, a comma in an Authing id and custom_field: 400 before Temporal is asked', async () => {
+    // Temporal is down here: a 400 (not a 503) shows each was refused before any call to it.
+    const duplicate = await send(
+      '{"leavers": [\n  {"wpsUserId": "person-a",\n   "wpsUserId": "person-b"}]}',
+      clockMs,
+    );
+    expect(duplicate.status).toBe(400);
+    const answer = await duplicate.text();
+    expect(JSON.parse(answer)).toEqual({
+      error: 'malformed_json',
+      message:
+        'the body is not JSON: line 3, column 4: the key leavers[0].wpsUserId is given twice in one object (first at line 2, column 4)',
+    });
+    expect(answer).not.toMatch(/person-/);
+
+    const invalid = await send(
+      JSON.stringify({
+        effectiveAt: '2026-02-30T18:00:00+08:00',
+        authingUserIdType: 'custom_field',
+        leavers: [
+          { employeeId: 'E1', wpsUserId: 'wps-1', authingUserId: 'au-1,au-2' },
+          { employeeId: 'E1', wpsUserId: 'wps-2' },
+        ],
+      }),
+      clockMs,
+    );
+    expect(invalid.status).toBe(400);
+    const { error, issues } = (await invalid.json()) as { error: string; issues: Array<{ field: string }> };
+    expect(error).toBe('invalid_request');
+    expect(issues.map((i) => i.field)).toEqual([
+      'effectiveAt',
+      'authingUserIdType',
+      'leavers[0] (employee E1).authingUserId',
+      'leavers[1] (employee E1).employeeId',
+    ]);
+  });
+
   it('logs neither secret', () => {
     expect(lines.join('\n')).not.toMatch(/first-secret|second-secret/);
     expect(lines).toContainEqual(

@@ -47,6 +47,8 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       TEMPORAL_NAMESPACE: 'default',
       OFFBOARDING_TASK_QUEUE: harness.taskQueue,
       TEMPORAL_UI_URL: UI,
+      // The harness's worker runs without encryption: say so, or the CLI refuses to start.
+      OFFBOARD_PLAINTEXT_PAYLOADS: '1',
       ...extra,
     });
   const offboard = (...args: string[]): Promise<Finished> => runCli(args, env());
@@ -190,14 +192,14 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     );
   }, 120_000);
 
-  it('refuses a wrong Authing id type, from a flag or in the file, listing the eight', async () => {
+  it('refuses a wrong Authing id type, from a flag or in the file, listing the accepted types', async () => {
     const csv = file('id-type.csv', 'authingUserId\nau-1\n');
     const fromFlag = expectExit(
       await offboard('start', csv, '--request-id', 'r-id-type', '--authing-user-id-type', 'userid'),
       2,
     );
     expect(fromFlag.stderr).toContain(
-      '--authing-user-id-type: must be one of user_id, external_id, phone, email, username, identity, sync_relation, custom_field; got "userid"',
+      '--authing-user-id-type: must be one of user_id, external_id, phone, email, username, identity, sync_relation; got "userid"',
     );
     const inFile = file('id-type.json', {
       requestId: 'r-id-type',
@@ -700,6 +702,11 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       // Ids this long make 120 leavers run as chunks (each chunk's payload stays small), and a chunked
       // run's per-leaver outcomes are read by queries that a worker answers.
       const id = (system: string, n: number): string => `${system}-${n}-`.padEnd(250, 'x');
+      // People both vendors know: ids the vendors do not know would hold the run (the not_found guard).
+      for (let n = 0; n < 120; n++) {
+        harness.sims.wps.users.set(id('wps', n), 'active');
+        harness.sims.authing.users.set(id('au', n), { userId: id('au', n), status: 'Activated' });
+      }
       const request = file('outcomes.json', {
         requestId,
         leavers: Array.from({ length: 120 }, (_, n) => ({

@@ -39,6 +39,8 @@ describe('HR webhook (real process, dev server, worker)', () => {
       TEMPORAL_NAMESPACE: 'default',
       OFFBOARDING_TASK_QUEUE: harness.taskQueue,
       TEMPORAL_UI_URL: UI,
+      // The harness's worker runs without encryption: say so, or the webhook refuses to start.
+      OFFBOARD_PLAINTEXT_PAYLOADS: '1',
       ...extra,
     });
 

@@ -1,12 +1,17 @@
 import fc from 'fast-check';
-import { AUTHING_USER_ID_TYPES, type Leaver, type OffboardingRequest } from '../../workflows/request';
+import {
+  ACCEPTED_AUTHING_USER_ID_TYPES,
+  type Leaver,
+  type OffboardingRequest,
+} from '../../workflows/request';
 
 /**
  * Generators of well-formed offboarding requests, written from the request contract (README, "The
  * request"), not from the validator's code: a requestId of 1-128 letters, digits, ".", "_", ":" or
- * "-"; an optional instant with its offset; an optional id type among Authing's eight; at least one
- * leaver, each with a WPS or an Authing id (or both), ids unique per system, 1-256 characters with no
- * whitespace, control, invisible or broken (lone surrogate) characters.
+ * "-"; an optional real instant with its offset; an optional id type among Authing's seven that can be
+ * verified (not custom_field); at least one leaver, each with a WPS or an Authing id (or both), ids
+ * unique per system and employee numbers unique, 1-256 characters with no whitespace, control,
+ * invisible or broken (lone surrogate) characters, and no comma in an Authing id.
  */
 
 /** What the contract forbids in an id. */
@@ -45,6 +50,9 @@ export const wellFormedId: fc.Arbitrary<string> = fc.oneof(
     weight: 1,
   },
 );
+
+/** An Authing id: a well-formed id without a comma (Authing reads ids as a comma-separated list). */
+export const wellFormedAuthingId: fc.Arbitrary<string> = wellFormedId.map((id) => id.replace(/,/g, ';'));
 
 export const requestId: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);
 
@@ -85,25 +93,29 @@ export const effectiveAt: fc.Arbitrary<GeneratedInstant> = fc
 
 type Kind = 'both' | 'wps' | 'authing';
 
-/** 1 to `max` leavers with ids unique per system (the same string may be a WPS and an Authing id). */
+/**
+ * 1 to `max` leavers with ids unique per system (the same string may be a WPS and an Authing id), and
+ * employee numbers unique where given.
+ */
 export function leavers(max = 40): fc.Arbitrary<Leaver[]> {
   return fc.integer({ min: 1, max }).chain((n) =>
     fc
       .tuple(
         fc.uniqueArray(wellFormedId, { minLength: n, maxLength: n }),
+        fc.uniqueArray(wellFormedAuthingId, { minLength: n, maxLength: n }),
         fc.uniqueArray(wellFormedId, { minLength: n, maxLength: n }),
         fc.array(
           fc.record({
             kind: fc.constantFrom<Kind>('both', 'both', 'wps', 'authing'),
-            employeeId: fc.option(wellFormedId, { nil: undefined }),
+            withEmployeeId: fc.boolean(),
           }),
           { minLength: n, maxLength: n },
         ),
       )
-      .map(([wpsIds, authingIds, shapes]) =>
+      .map(([wpsIds, authingIds, employeeIds, shapes]) =>
         shapes.map((shape, i): Leaver => {
           const leaver: Leaver = {};
-          if (shape.employeeId !== undefined) leaver.employeeId = shape.employeeId;
+          if (shape.withEmployeeId) leaver.employeeId = employeeIds[i] as string;
           if (shape.kind !== 'authing') leaver.wpsUserId = wpsIds[i] as string;
           if (shape.kind !== 'wps') leaver.authingUserId = authingIds[i] as string;
           return leaver;
@@ -124,7 +136,7 @@ export function wellFormedRequest(maxLeavers = 40): fc.Arbitrary<GeneratedReques
       {
         requestId,
         effectiveAt,
-        authingUserIdType: fc.constantFrom(...AUTHING_USER_ID_TYPES),
+        authingUserIdType: fc.constantFrom(...ACCEPTED_AUTHING_USER_ID_TYPES),
         leavers: leavers(maxLeavers),
       },
       { requiredKeys: ['requestId', 'leavers'] },

@@ -16,8 +16,9 @@ import { workflowIdFor } from '../../workflows/request';
 
 /**
  * Hostile input at the two doors a request comes in by, the CLI's request file and the HR webhook:
- * malformed JSON and CSV, duplicate ids, 10 MB files and bodies, and odd Unicode (zero-width and
- * right-to-left marks, NUL, lone surrogates, full-width digits). Each is refused with a clean error:
+ * malformed JSON and CSV, duplicate ids and keys, impossible dates, ids Authing cannot carry, 10 MB
+ * files and bodies, and odd Unicode (zero-width and right-to-left marks, NUL, lone surrogates,
+ * full-width digits). Each is refused with a clean error:
  * the typed error, a message that names the place, is bounded in length whatever the input's size,
  * and shows no control or invisible character. And no run is started: the CLI refuses before it
  * connects, and the shared dev server holds no workflow under the request's id afterwards.
@@ -268,6 +269,46 @@ function hostileFiles(id: (label: string) => string, ids: string[]): HostileFile
         return requestJson(requestId, [{ wpsUserId: 'wps-1' }]);
       },
       expected: /requestId: must be 1-128 characters of letters, digits/,
+    },
+    {
+      name: 'a key given twice (requestId): JSON.parse would keep the last',
+      file: 'dup-key.json',
+      content: () =>
+        `{"requestId": "${id('dup-key-a')}",\n "leavers": [{"wpsUserId": "wps-1"}],\n "requestId": "${id('dup-key-b')}"}`,
+      expected: /line 3, column 2, requestId: is given twice in one object \(first at line 1, column 2\)/,
+    },
+    {
+      name: 'a key given twice in a leaver',
+      file: 'dup-leaver-key.json',
+      content: () =>
+        `{"requestId": "${id('dup-leaver-key')}", "leavers": [\n {"wpsUserId": "wps-1", "wpsUserId": "wps-2"}]}`,
+      expected:
+        /line 2, column 25, leavers\[0\]\.wpsUserId: is given twice in one object \(first at line 2, column 3\)/,
+    },
+    {
+      name: 'an impossible date (30 February), which Date.parse reads as 2 March',
+      file: 'feb30.json',
+      content: () => requestJson(id('feb30'), [leaver(1)], { effectiveAt: '2026-02-30T18:00:00+08:00' }),
+      expected: /effectiveAt: is not a real time: February 2026 has no day 30 \(it has 28\)/,
+    },
+    {
+      name: 'one employee on two leavers with other ids',
+      file: 'dup-employee.json',
+      content: () => requestJson(id('dup-employee'), [leaver(1), { ...leaver(2), employeeId: 'E1' }]),
+      expected:
+        /leavers\[1\] \(employee E1\)\.employeeId: duplicates leavers\[0\]\.employeeId \(E1\); one employee's ids belong on one leaver/,
+    },
+    {
+      name: 'an Authing id holding a comma (get-user-batch takes ids comma-separated)',
+      file: 'comma.json',
+      content: () => requestJson(id('comma'), [{ ...leaver(1), authingUserId: 'au-1,au-2' }]),
+      expected: /leavers\[0\] \(employee E1\)\.authingUserId: must not contain a comma/,
+    },
+    {
+      name: 'authingUserIdType custom_field, whose users can never be verified',
+      file: 'custom-field.json',
+      content: () => requestJson(id('custom-field'), [leaver(1)], { authingUserIdType: 'custom_field' }),
+      expected: /authingUserIdType: cannot be custom_field: .* could never be verified; use one of user_id/,
     },
     {
       name: 'a right-to-left override in the Authing id type',

@@ -6,6 +6,7 @@ import {
   assertValidRequest,
   describeIssues,
   InvalidRequestError,
+  parseEffectiveAt,
   validateRequest,
   type ValidationIssue,
 } from '../../workflows/validation';
@@ -134,6 +135,167 @@ describe('request validation (properties)', () => {
           expect(issues[0]?.message).toContain(`duplicates leavers[${first}].${system}`);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses an employeeId on two leavers, naming the later and pointing at the earlier', () => {
+    fc.assert(
+      fc.property(
+        wellFormedRequest().filter(({ request }) => request.leavers.length >= 2),
+        fc.nat(),
+        fc.nat(),
+        ({ request }, a, b) => {
+          const input = clone(request);
+          const n = input.leavers.length;
+          const first = a % (n - 1);
+          const later = first + 1 + (b % (n - 1 - first));
+          const employee = input.leavers[first]?.employeeId ?? `E-${first}`;
+          (input.leavers[first] as Leaver).employeeId = employee;
+          (input.leavers[later] as Leaver).employeeId = employee;
+          const issues = issuesOf(input);
+          expect(issues).toHaveLength(1);
+          expect(issues[0]?.field).toMatch(new RegExp(`^leavers\\[${later}\\].*\\.employeeId$`));
+          expect(issues[0]?.message).toContain(`duplicates leavers[${first}].employeeId`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses an Authing id holding a comma, and only an Authing id', () => {
+    fc.assert(
+      fc.property(wellFormedRequest(), fc.nat(), fc.nat(), ({ request }, at, cut) => {
+        const input = clone(request);
+        const index = at % input.leavers.length;
+        const leaver = input.leavers[index] as Leaver;
+        fc.pre(leaver.authingUserId !== undefined && leaver.authingUserId.length < 256);
+        // Between code points, so that no surrogate pair is split.
+        const points = Array.from(leaver.authingUserId);
+        points.splice(cut % (points.length + 1), 0, ',');
+        leaver.authingUserId = points.join('');
+        const issues = issuesOf(input);
+        expect(issues).toHaveLength(1);
+        expect(issues[0]?.field).toMatch(new RegExp(`^leavers\\[${index}\\].*\\.authingUserId$`));
+        expect(issues[0]?.message).toMatch(/^must not contain a comma/);
+        // WPS 365 takes its ids as a JSON array: a comma there is no problem.
+        expect(validateRequest({ requestId: 'r', leavers: [{ wpsUserId: 'a,b' }] }).ok).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses authingUserIdType custom_field, saying why and which types to use', () => {
+    fc.assert(
+      fc.property(wellFormedRequest(5), ({ request }) => {
+        const issues = issuesOf({ ...clone(request), authingUserIdType: 'custom_field' });
+        expect(issues).toEqual([
+          {
+            field: 'authingUserIdType',
+            message: expect.stringMatching(
+              /^cannot be custom_field: .* could never be verified; use one of user_id, external_id, phone, email, username, identity, sync_relation/,
+            ) as unknown,
+          },
+        ]);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('accepts an effectiveAt only when every calendar field round-trips: no day or hour rolls over', () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const text = fc
+      .record({
+        year: fc.integer({ min: 1, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        month: two(19),
+        day: two(39),
+        hour: two(29),
+        minute: two(69),
+        second: fc.option(two(69), { nil: undefined }),
+        offset: fc.oneof(
+          fc.constant('Z'),
+          fc.tuple(fc.constantFrom('+', '-'), two(16), two(69)).map(([sign, h, m]) => `${sign}${h}:${m}`),
+        ),
+      })
+      .map((f) => ({
+        ...f,
+        text: `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}${f.second === undefined ? '' : `:${f.second}`}${f.offset}`,
+      }));
+    fc.assert(
+      fc.property(text, (f) => {
+        const parsed = parseEffectiveAt(f.text);
+        const offsetMinutes =
+          f.offset === 'Z'
+            ? 0
+            : (f.offset.startsWith('-') ? -1 : 1) *
+              (Number(f.offset.slice(1, 3)) * 60 + Number(f.offset.slice(4)));
+        // The local time the text names, read back from the instant it was turned into.
+        if (typeof parsed === 'number') {
+          const local = new Date(parsed + offsetMinutes * 60_000);
+          expect([
+            local.getUTCFullYear(),
+            local.getUTCMonth() + 1,
+            local.getUTCDate(),
+            local.getUTCHours(),
+            local.getUTCMinutes(),
+            local.getUTCSeconds(),
+          ]).toEqual([f.year, f.month, f.day, f.hour, f.minute, f.second ?? '00'].map(Number));
+          expect(offsetMinutes).toBeGreaterThanOrEqual(-12 * 60);
+          expect(offsetMinutes).toBeLessThanOrEqual(14 * 60);
+        } else {
+          expect(parsed).toMatch(/^is not a real time: /);
+          const issues = issuesOf({ requestId: 'r', effectiveAt: f.text, leavers: [{ wpsUserId: 'w' }] });
+          expect(issues).toEqual([{ field: 'effectiveAt', message: parsed }]);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(parseEffectiveAt('2026-02-30T18:00:00+08:00')).toBe(
+      'is not a real time: February 2026 has no day 30 (it has 28)',
+    );
+    expect(parseEffectiveAt('2028-02-29T18:00:00+08:00')).toBe(Date.parse('2028-02-29T10:00:00Z'));
+    expect(parseEffectiveAt('2026-11-30T24:00:00+08:00')).toBe(
+      'is not a real time: the hour must be 00-23, got 24 (write 00:00 of the next day)',
+    );
+  });
+
+  it('refuses a JSON request that gives a key twice, naming the key and its place, never a value', () => {
+    const keys = fc.constantFrom('requestId', 'effectiveAt', 'authingUserIdType', 'leavers', 'wpsUserId');
+    fc.assert(
+      fc.property(wellFormedRequest(6), keys, fc.nat(), ({ request }, key, at) => {
+        const index = at % request.leavers.length;
+        const leaver = request.leavers[index] as Record<string, string>;
+        // A second copy of the key, with a value of its own that must not be shown back.
+        const copy = `"${key}": ${JSON.stringify(key === 'leavers' ? [{ wpsUserId: 'value-twice' }] : 'value-twice')}`;
+        let text: string;
+        if (key === 'wpsUserId') {
+          fc.pre(leaver.wpsUserId !== undefined);
+          const leavers = request.leavers.map((l, i) =>
+            i === index ? JSON.stringify(l).replace(/}$/, `, ${copy}}`) : JSON.stringify(l),
+          );
+          text = JSON.stringify({ ...request, leavers: [] }).replace(
+            '"leavers":[]',
+            () => `"leavers":[\n${leavers.join(',\n')}]`,
+          );
+        } else {
+          fc.pre(key === 'requestId' || key === 'leavers' || request[key as 'effectiveAt'] !== undefined);
+          text = JSON.stringify(request, null, 1).replace(/}$/, `, ${copy}}`);
+        }
+        let thrown: unknown;
+        try {
+          parseRequestText(text, 'json', {}, 'r.json');
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(RequestFileError);
+        const problems = (thrown as RequestFileError).problems;
+        expect(problems).toHaveLength(1);
+        expect(problems[0]?.where).toBe(key === 'wpsUserId' ? `leavers[${index}].wpsUserId` : key);
+        expect(problems[0]?.message).toMatch(
+          /^is given twice in one object \(first at line \d+, column \d+\)/,
+        );
+        expect((thrown as RequestFileError).message).not.toContain('value-twice');
+      }),
       { numRuns: 300 },
     );
   });
