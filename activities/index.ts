@@ -204,7 +204,10 @@ async function convergeSteps<S>(
         throw err;
       }
     } else {
-      const message = `canary: the vendor accepted ${vendor.actName} for one user but a read-back shows status ${now === undefined ? 'missing' : String(now)}; the call changes nothing here, so no other user was sent`;
+      const message =
+        now === undefined
+          ? `canary: after ${vendor.actName} for one user the read-back no longer returns that user, so whether the call works cannot be told; no other user was sent`
+          : `canary: the vendor accepted ${vendor.actName} for one user but a read-back shows status ${String(now)}; the call changes nothing here, so no other user was sent`;
       log.warn(message, { batchSize: userIds.length });
       notAttempted = { status: 'failed', code: NOT_ATTEMPTED, message: `not sent: ${message}` };
     }
@@ -215,6 +218,14 @@ async function convergeSteps<S>(
     if (was === undefined) return notFound(vendor.readName, before.vendorRequestId, 'the first read');
     if (isTarget(was)) return { status: actedBefore.has(id) ? 'done' : 'already' };
     if (notAttempted && id !== first) return notAttempted;
+    // The canary gone from the read-back proves nothing: the system stops as for an unchanged user.
+    if (notAttempted && after.get(id) === undefined) {
+      return {
+        status: 'failed',
+        code: NOT_EFFECTIVE,
+        message: `canary: the read-back after ${vendor.actName} no longer returns the user; whether the call took effect cannot be told`,
+      };
+    }
     const now = after.get(id);
     const vendorRequestId = requestIds.get(id);
     const request = vendorRequestId === undefined ? {} : { vendorRequestId };

@@ -13,7 +13,9 @@ function cell(outcome: SystemOutcome): string {
 export function formatHeadline(result: OffboardingResult): string {
   const notFound = result.totals.wps.not_found + result.totals.authing.not_found;
   const extra = [
-    notFound > 0 ? `${notFound} ids not found (listed apart: not done)` : undefined,
+    notFound > 0
+      ? `${notFound} ${notFound === 1 ? 'id' : 'ids'} not found (listed apart: not done)`
+      : undefined,
     ...(result.notFoundAccepted ?? []).map(
       (a) => `${a.system === 'wps' ? 'WPS 365' : 'Authing'} not_found accepted by ${a.by}: ${a.reason}`,
     ),

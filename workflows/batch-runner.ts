@@ -16,6 +16,7 @@ import {
   isFailure,
   NOT_ATTEMPTED,
   NOT_EFFECTIVE,
+  NOT_FOUND_UNCONFIRMED,
   type LeaverOutcome,
   type OutcomeCounts,
   type System,
@@ -197,7 +198,7 @@ export async function runBatches(
    */
   const guardNotFound = (system: System, results: Map<string, SystemOutcome>): void => {
     const guard = settings.notFound;
-    if (guard.accepted.has(system) || guard.held() !== undefined) return;
+    if (guard.accepted.has(system)) return;
     const missing = [...results].filter(([, outcome]) => outcome.status === 'not_found');
     if (missing.length === 0) return;
     const notFound = state.counts[system].not_found;
@@ -228,7 +229,12 @@ export async function runBatches(
     canary: boolean,
     acted: readonly string[],
   ): Promise<SystemOutcome[]> => {
-    const options = { ...activityOptions(settings, system), summary };
+    const options: ActivityOptions = {
+      ...activityOptions(settings, system),
+      summary,
+      // A canary attempt makes two more calls (the one user's action and read-back): more time.
+      ...(canary ? { startToCloseTimeout: '4 minutes' } : {}),
+    };
     const actedBefore = acted.filter((id) => ids.includes(id));
     const position = {
       batch: batchNumber,
@@ -259,6 +265,11 @@ export async function runBatches(
     const gate = settings.gates[system];
     // Looked at again after each wake-up: lanes woken together must not all start a probe.
     while (gate.state === 'probing') await condition(() => gate.state !== 'probing');
+    // A cancel that came while this call waited for the canary: nothing more is started.
+    if (gate.state !== 'unproven' && settings.isCancelled()) {
+      const message = `cancelled before the ${system === 'wps' ? 'WPS' : 'Authing'} step`;
+      return ids.map(() => ({ status: 'skipped', message }));
+    }
     if (gate.state === 'stopped') {
       const outcome: SystemOutcome = {
         status: 'failed',
@@ -398,6 +409,32 @@ export async function runBatches(
   };
   const lanes = Math.min(settings.concurrency * (overlapping ? LANES_PER_SLOT : 1), batches.length);
   await Promise.all(Array.from({ length: lanes }, lane));
+  // A hold raised by a lane's last step is decided too before the run ends.
+  while (!settings.isCancelled() && settings.notFound.held() !== undefined) {
+    await condition(() => settings.isCancelled() || settings.notFound.held() === undefined);
+  }
+  // Cancelled while an operator was asked: the not_found ids of that system were never confirmed,
+  // so they are failures to look at (and to retry), not outcomes.
+  const unconfirmed = settings.notFound.held();
+  if (unconfirmed) {
+    const system = unconfirmed.system;
+    for (const outcome of state.outcomes) {
+      if (outcome[system].status !== 'not_found') continue;
+      outcome[system] = {
+        status: 'failed',
+        code: NOT_FOUND_UNCONFIRMED,
+        message: cut(
+          `not returned by the vendor, but the run was cancelled while an operator was asked to confirm it (${unconfirmed.reason})`,
+        ),
+        ...(outcome[system].vendorRequestId !== undefined
+          ? { vendorRequestId: outcome[system].vendorRequestId }
+          : {}),
+      };
+      state.counts[system].not_found -= 1;
+      state.counts[system].failed += 1;
+    }
+    state.failedLeavers = state.outcomes.filter(isFailure).length;
+  }
 }
 
 /** Counts `skipped` from the outcomes, so a cancelled run's untouched leavers are counted too. */

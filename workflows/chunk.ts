@@ -50,6 +50,8 @@ export interface ChunkResult {
   failedLeavers: number;
   batches: number;
   totals: Record<System, OutcomeCounts>;
+  /** The canary gates as the chunk left them. */
+  gates?: Gates;
 }
 
 /** Chunk runs that reached their batches before they told their parent of their last one. */
@@ -63,10 +65,10 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
     cancelled = true;
   });
   const accepted = new Set<System>(input.notFoundAccepted);
-  let hold: NotFoundHold | undefined;
+  const holds: NotFoundHold[] = [];
   setHandler(resumeSignal, (system) => {
     accepted.add(system);
-    if (hold?.system === system) hold = undefined;
+    for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === system) holds.splice(i, 1);
   });
   const parent = workflowInfo().parent;
   /** Best effort: the parent is told through a signal; a chunk without a parent (a test) keeps it. */
@@ -104,9 +106,10 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       notFound: {
         threshold: input.notFoundThreshold,
         accepted,
-        held: () => hold,
+        held: () => holds[0],
         hold: (next) => {
-          hold = next;
+          if (holds.some((h) => h.system === next.system)) return;
+          holds.push(next);
           tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
         },
       },
@@ -128,5 +131,6 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
     failedLeavers: state.failedLeavers,
     batches: batches.length,
     totals: state.counts,
+    gates: input.gates,
   };
 }

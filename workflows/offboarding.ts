@@ -210,13 +210,7 @@ export async function offboarding(
         accepted.add(hold.system);
         notFoundAccepted.push({ system: hold.system, by, reason, at: new Date().toISOString(), hold });
         log.info('not_found accepted by an operator', { system: hold.system, by });
-        for (const id of runningChunks) {
-          getExternalWorkflowHandle(id)
-            .signal(resumeSignal, hold.system)
-            .catch((err: unknown) =>
-              log.info('a chunk could not be told to resume', { id, error: String(err) }),
-            );
-        }
+        for (const id of runningChunks) resume(id, hold.system);
         // Holds of the same system from other chunks are covered by this decision.
         for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === hold.system) holds.splice(i, 1);
       }
@@ -242,7 +236,11 @@ export async function offboarding(
     if (gates[system].state !== 'proven' && gates[system].state !== 'stopped')
       Object.assign(gates[system], gate);
   });
-  setHandler(chunkHeldSignal, (_chunk, hold) => holdFor(hold));
+  setHandler(chunkHeldSignal, (chunk, hold) => {
+    // Already accepted: that chunk missed its resume (signals are best effort), so send it again.
+    if (accepted.has(hold.system)) resume(`${workflowInfo().workflowId}-chunk-${chunk}`, hold.system);
+    else holdFor(hold);
+  });
   setHandler(addLeaversUpdate, (input) => parts.addNext(input), {
     validator: (input: Partial<LeaverPart> | undefined) => parts.checkNext(input),
   });
@@ -258,6 +256,13 @@ export async function offboarding(
       { key: FAILED_COUNT, value: failedLeavers },
       { key: NOT_FOUND_COUNT, value: counts.wps.not_found + counts.authing.not_found },
     ]);
+  };
+  const resume = (chunkId: string, system: System): void => {
+    getExternalWorkflowHandle(chunkId)
+      .signal(resumeSignal, system)
+      .catch((err: unknown) =>
+        log.info('a chunk could not be told to resume', { chunkId, error: String(err) }),
+      );
   };
   const holdFor = (hold: NotFoundHold): void => {
     if (accepted.has(hold.system) || holds.some((h) => h.system === hold.system)) return;
@@ -368,10 +373,11 @@ export async function offboarding(
             }
           }
           chunkBatchesDone += batches;
-          if (summary.failedLeavers > 0) {
-            failedLeavers += summary.failedLeavers;
-            upsertSearchAttributes([{ key: FAILED_COUNT, value: failedLeavers }]);
-          }
+          failedLeavers += summary.failedLeavers;
+          upsertSearchAttributes([
+            { key: FAILED_COUNT, value: failedLeavers },
+            { key: NOT_FOUND_COUNT, value: chunkCounts.wps.not_found + chunkCounts.authing.not_found },
+          ]);
         },
       });
       result = {
@@ -516,6 +522,13 @@ async function runChunks(
         totals: done.totals,
       };
       summaries[index] = summary;
+      // The chunk's own word on the canary, in case its signal has not arrived (best effort).
+      for (const system of ['wps', 'authing'] as const) {
+        const gate = done.gates?.[system];
+        const mine = context.gates[system];
+        if (gate && mine.state !== 'proven' && mine.state !== 'stopped' && gate.state !== 'probing')
+          Object.assign(mine, gate);
+      }
       context.onChunkDone(summary, done.batches);
     })().finally(() => {
       ended = true;
@@ -538,8 +551,15 @@ async function runChunks(
   const finishing: Array<Promise<void>> = [];
   // Chunks start together only once the canary has decided both systems (or nothing else runs, so
   // that the next chunk probes alone), and none while an operator is asked.
+  // A system none of the chunks not yet started has ids for needs no decision.
+  const hasIds = chunks.map((chunk) => ({
+    wps: chunk.some((l) => l.wpsUserId !== undefined),
+    authing: chunk.some((l) => l.authingUserId !== undefined),
+  }));
   const decided = (system: System): boolean =>
-    context.gates[system].state === 'proven' || context.gates[system].state === 'stopped';
+    context.gates[system].state === 'proven' ||
+    context.gates[system].state === 'stopped' ||
+    !hasIds.slice(next).some((ids) => ids[system]);
   const mayStart = (): boolean =>
     context.isCancelled() ||
     (!context.held() && ((decided('wps') && decided('authing')) || context.runningChunks.size === 0));

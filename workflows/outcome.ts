@@ -19,6 +19,8 @@ export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
  */
 export const NOT_EFFECTIVE = 'NotEffective';
 export const NOT_ATTEMPTED = 'NotAttempted';
+/** A `not_found` an operator was asked to confirm (the not_found guard) when the run was cancelled. */
+export const NOT_FOUND_UNCONFIRMED = 'NotFoundUnconfirmed';
 
 export interface SystemOutcome {
   status: OutcomeStatus;

@@ -175,11 +175,11 @@ export class AuthingClient {
         'userIdType custom_field cannot be matched to the returned users, so these users cannot be read or verified (not verifiable)',
       );
     }
-    const comma = userIds.find((id) => id.includes(','));
-    if (comma !== undefined) {
+    const comma = userIds.findIndex((id) => id.includes(','));
+    if (comma >= 0) {
       throw refusedLocally(
         operation,
-        `the id ${JSON.stringify(comma)} holds a comma, which get-user-batch cannot carry`,
+        `user id #${comma + 1} holds a comma, which get-user-batch cannot carry`,
       );
     }
     const params = new URLSearchParams({ userIds: userIds.join(','), userIdType, withIdentities: 'true' });
@@ -367,7 +367,7 @@ function checkRequest(userIds: readonly string[], userIdType: AuthingUserIdType,
   if (same !== undefined) {
     throw refusedLocally(
       operation,
-      `the ids ${JSON.stringify(same[0])} and ${JSON.stringify(same[1])} are one ${userIdType} as Authing compares them (emails ignore case; phones ignore spaces, dashes, dots and parentheses)`,
+      `user ids #${userIds.indexOf(same[0]) + 1} and #${userIds.indexOf(same[1]) + 1} are one ${userIdType} as Authing compares them (emails ignore case; phones ignore spaces, dashes, dots and parentheses)`,
     );
   }
 }

@@ -143,7 +143,8 @@ export function matchUsers(
       return {
         ok: false,
         field,
-        problem: `an item for an id we did not send: the ${matchedField(type)} of user ${user.userId} matches none of the ${requested.length} ids sent`,
+        // Positions, never values: the message goes into logs and the run's history.
+        problem: `an item for an id we did not send: the ${matchedField(type)} of the user at ${field} matches none of the ${requested.length} ids sent`,
       };
     }
     for (const key of keys) {
@@ -153,7 +154,7 @@ export function matchUsers(
         return {
           ok: false,
           field,
-          problem: `two records (data[${previous}] and ${field}) carry the ${type} ${id}; which one it designates is unknown`,
+          problem: `two records (data[${previous}] and ${field}) carry the ${type} sent as id #${requested.indexOf(id) + 1}; which one it designates is unknown`,
         };
       }
       owner.set(key, index);
