@@ -104,7 +104,7 @@ export async function offboarding(
     );
   }
 
-  const parts = new LeaverParts(valid.leavers, expected);
+  const parts = new LeaverParts(valid.leavers, expected, valid.authingUserIdType);
   // The request's leavers; complete once every part is in (./parts.ts).
   const leavers: Leaver[] = parts.leavers;
   let effectiveAtMs = valid.effectiveAtMs;

@@ -1,5 +1,5 @@
 import type { LeaverPart, PartReceipt, PlacedLeaverPart } from './messages';
-import type { Leaver } from './request';
+import type { AuthingUserIdType, Leaver } from './request';
 import { describeIssues, newSeenIds, rememberIds, validateLeaverPart, type SeenIds } from './validation';
 
 /**
@@ -22,7 +22,7 @@ import { describeIssues, newSeenIds, rememberIds, validateLeaverPart, type SeenI
 export class LeaverParts {
   /** The request's leavers in order, as far as they have arrived without a gap. */
   readonly leavers: Leaver[];
-  private readonly seen: SeenIds = newSeenIds();
+  private readonly seen: SeenIds;
   /** Placed parts that arrived ahead of a gap, by offset. */
   private readonly ahead = new Map<number, Leaver[]>();
   private readonly firstPartSize: number;
@@ -33,7 +33,9 @@ export class LeaverParts {
   constructor(
     first: readonly Leaver[],
     readonly expected: number,
+    authingUserIdType: AuthingUserIdType = 'user_id',
   ) {
+    this.seen = newSeenIds(authingUserIdType);
     this.leavers = [...first];
     this.firstPartSize = first.length;
     rememberIds(this.leavers, 0, this.seen);

@@ -65,3 +65,26 @@ export const MAX_IDS_PER_CALL = 50;
 export function workflowIdFor(requestId: string): string {
   return `offboarding-${requestId}`;
 }
+
+/**
+ * The form in which Authing compares an id of `type` (requested ids, record fields, and duplicates
+ * in a request alike):
+ * - `email`: lower-cased; Authing's user model declares emails case-insensitive.
+ * - `phone`: spaces, dashes, dots and parentheses removed, a leading `+` kept. A country prefix is
+ *   neither added nor removed: `+8613800000001` and `13800000001` stay different. Dropping `+86`
+ *   would guess a country (11 digits starting with 1 are also a North American number with its
+ *   country code). If Authing matched one form to a user stored in the other, that record comes back
+ *   carrying none of the ids sent, which stops the batch with an error: never `not_found`.
+ * - anything else: as given (Authing documents no folding for them; a record that differs comes
+ *   back matching nothing sent and stops the batch the same way).
+ */
+export function authingIdKey(id: string, type: AuthingUserIdType): string {
+  switch (type) {
+    case 'email':
+      return id.toLowerCase();
+    case 'phone':
+      return id.replace(/[\s\-.()]/g, '');
+    default:
+      return id;
+  }
+}

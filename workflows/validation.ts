@@ -1,5 +1,6 @@
 import {
   ACCEPTED_AUTHING_USER_ID_TYPES,
+  authingIdKey,
   type AuthingUserIdType,
   type Leaver,
   type OffboardingRequest,
@@ -107,13 +108,19 @@ function checkAuthingId(value: string): string | undefined {
 export interface SeenIds {
   employeeId: Map<string, number>;
   wpsUserId: Map<string, number>;
+  /** Keyed as Authing compares them (`authingIdKey`): `A@x.com` and `a@x.com` are one email. */
   authingUserId: Map<string, number>;
+  authingUserIdType: AuthingUserIdType;
 }
 
 const SEEN_FIELDS = ['employeeId', 'wpsUserId', 'authingUserId'] as const;
 
-export function newSeenIds(): SeenIds {
-  return { employeeId: new Map(), wpsUserId: new Map(), authingUserId: new Map() };
+export function newSeenIds(authingUserIdType: AuthingUserIdType = 'user_id'): SeenIds {
+  return { employeeId: new Map(), wpsUserId: new Map(), authingUserId: new Map(), authingUserIdType };
+}
+
+function seenKey(seen: SeenIds, field: (typeof SEEN_FIELDS)[number], id: string): string {
+  return field === 'authingUserId' ? authingIdKey(id, seen.authingUserIdType) : id;
 }
 
 /**
@@ -156,7 +163,7 @@ function checkLeavers(
         continue;
       }
       const id = value as string;
-      const first = seen[field].get(id);
+      const first = seen[field].get(seenKey(seen, field, id));
       if (first !== undefined) {
         // Which of the two entries holds the right ids is for HR to say, not for us to guess.
         const why = field === 'employeeId' ? "; one employee's ids belong on one leaver" : '';
@@ -164,7 +171,7 @@ function checkLeavers(
         ok = false;
         continue;
       }
-      seen[field].set(id, index);
+      seen[field].set(seenKey(seen, field, id), index);
       leaver[field] = id;
     }
     if (ok) valid.push(leaver);
@@ -193,14 +200,15 @@ export function validateLeaverPart(
     return { ok: false, issues: [{ field: 'leavers', message: 'must be a non-empty array' }] };
   }
   // Checked against a scratch copy of only the ids this part could clash on, so `seen` stays as it was.
-  const scratch = newSeenIds();
+  const scratch = newSeenIds(seen.authingUserIdType);
   for (const raw of leavers as unknown[]) {
     if (!isRecord(raw)) continue;
     for (const field of SEEN_FIELDS) {
       const id = raw[field];
       if (typeof id !== 'string') continue;
-      const at = seen[field].get(id);
-      if (at !== undefined) scratch[field].set(id, at);
+      const key = seenKey(seen, field, id);
+      const at = seen[field].get(key);
+      if (at !== undefined) scratch[field].set(key, at);
     }
   }
   const valid = checkLeavers(leavers as unknown[], offset, scratch, add, limits);
@@ -212,7 +220,7 @@ export function rememberIds(leavers: readonly Leaver[], offset: number, seen: Se
   leavers.forEach((leaver, i) => {
     for (const field of SEEN_FIELDS) {
       const id = leaver[field];
-      if (id !== undefined) seen[field].set(id, offset + i);
+      if (id !== undefined) seen[field].set(seenKey(seen, field, id), offset + i);
     }
   });
 }
@@ -332,7 +340,7 @@ export function validateRequest(
   } else if (leavers.length > limits.maxLeavers) {
     add('leavers', `has ${leavers.length} entries; at most ${limits.maxLeavers} are accepted in one request`);
   } else {
-    valid = checkLeavers(leavers, 0, newSeenIds(), add, limits);
+    valid = checkLeavers(leavers, 0, newSeenIds(idType), add, limits);
   }
   if (issues.length > 0) return { ok: false, issues };
   const request: ValidRequest = {

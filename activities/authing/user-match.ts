@@ -1,4 +1,4 @@
-import type { AuthingUserIdType } from '../../workflows/request';
+import { authingIdKey, type AuthingUserIdType } from '../../workflows/request';
 import { userDto, type AuthingUserStatus, type UserDto } from './contract';
 
 /**
@@ -13,28 +13,6 @@ import { userDto, type AuthingUserStatus, type UserDto } from './contract';
 /** The id types whose ids can be matched to a returned record. */
 export function isVerifiableIdType(type: AuthingUserIdType): boolean {
   return type !== 'custom_field';
-}
-
-/**
- * The form in which an id of `type` is compared (requested ids and record fields alike):
- * - `email`: lower-cased; Authing's user model declares emails case-insensitive.
- * - `phone`: spaces, dashes, dots and parentheses removed, a leading `+` kept. A country prefix is
- *   neither added nor removed: `+8613800000001` and `13800000001` stay different. Dropping `+86`
- *   would guess a country (11 digits starting with 1 are also a North American number with its
- *   country code). If Authing matched one form to a user stored in the other, that record comes back
- *   carrying none of the ids sent, which stops the batch with an error: never `not_found`.
- * - anything else: as given (Authing documents no folding for them; a record that differs comes
- *   back matching nothing sent and stops the batch the same way).
- */
-export function normalizeId(id: string, type: AuthingUserIdType): string {
-  switch (type) {
-    case 'email':
-      return id.toLowerCase();
-    case 'phone':
-      return id.replace(/[\s\-.()]/g, '');
-    default:
-      return id;
-  }
 }
 
 const str = (v: string | null | undefined): string[] => (typeof v === 'string' && v !== '' ? [v] : []);
@@ -73,7 +51,7 @@ export function keysOf(user: UserDto, type: AuthingUserIdType): string[] {
       raw = [];
       break;
   }
-  return [...new Set(raw.map((k) => normalizeId(k, type)))];
+  return [...new Set(raw.map((k) => authingIdKey(k, type)))];
 }
 
 /** The record field an id of `type` is matched through, for messages. */
@@ -99,7 +77,7 @@ export function sameAfterNormalizing(
 ): [string, string] | undefined {
   const seen = new Map<string, string>();
   for (const id of ids) {
-    const key = normalizeId(id, type);
+    const key = authingIdKey(id, type);
     const other = seen.get(key);
     if (other !== undefined) return [other, id];
     seen.set(key, id);
@@ -125,7 +103,7 @@ export function matchUsers(
 ): MatchResult {
   const wanted = new Map<string, string>();
   for (const id of requested) {
-    const key = normalizeId(id, type);
+    const key = authingIdKey(id, type);
     if (wanted.has(key)) {
       return { ok: false, field: '(the request)', problem: `two requested ids compare equal as ${type}` };
     }

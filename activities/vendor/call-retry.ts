@@ -158,7 +158,8 @@ export const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
 export function classifyFailure(err: unknown): FailureClass {
   if (!(err instanceof VendorError) || !err.retryable) return 'permanent';
   const details = err.details as VendorError['details'] & { statusCode?: unknown };
-  if (details.httpStatus === 429 || details.statusCode === 429) return 'throttled';
+  if (details.httpStatus === 429 || details.statusCode === 429 || details.throttled === true)
+    return 'throttled';
   if (
     details.httpStatus === undefined &&
     details.vendorCode !== undefined &&

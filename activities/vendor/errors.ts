@@ -41,6 +41,8 @@ export interface VendorErrorDetails {
    * such a failure may be split to isolate the offender (workflows/batch-runner.ts). Unset: never split.
    */
   refusesIds?: boolean;
+  /** A throttle, whatever the HTTP status (a rate-limit code inside HTTP 200): nothing was done. */
+  throttled?: boolean;
   /**
    * Ids the failed activity attempt had already brought to the target state (the canary): a split
    * of the batch passes them on, so that they are reported `done`, not `already`.

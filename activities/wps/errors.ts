@@ -232,6 +232,8 @@ export function mapWpsFailure(
   const idRejected = options.idRejectedCodes ?? WPS_ID_REJECTED_CODES;
   const refusesIds =
     kind === 'invalidRequest' && !options.isTokenCall && code !== undefined && idRejected.has(code);
+  // A throttle inside HTTP 200 is a throttle: the vendor did nothing (activities/vendor/call-retry.ts).
+  const throttled = status === 429 || isThrottledCode(code, options.throttledCodes);
   const retryAfterMs =
     kind === 'transient' ? parseRetryAfter(wpsHeader(answer.headers, 'retry-after'), options.now) : undefined;
   // OAuth-style token failures ({error, error_description}) fill the same two fields.
@@ -252,6 +254,7 @@ export function mapWpsFailure(
     ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(refusesIds ? { refusesIds } : {}),
+    ...(throttled ? { throttled } : {}),
   };
   const parts = [
     `HTTP ${status}`,

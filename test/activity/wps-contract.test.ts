@@ -180,6 +180,22 @@ describe('WPS contract: what the vendor says in its answer', () => {
     ]);
   });
 
+  it('a batch_disable throttled inside an HTTP 200 body is retried by the client, as a 429 is (nothing was done)', async () => {
+    const s = await start({ throttleInBody: true });
+    const before = s.wps.faults.before.bind(s.wps.faults);
+    let disables = 0;
+    s.wps.faults.before = (call) =>
+      call?.path.endsWith('batch_disable') && ++disables === 1
+        ? Promise.resolve({ kind: 'throttle', retryAfterSeconds: 0, reason: 'injected' })
+        : before(call);
+    await s.wpsClient().disableUsers(['w-1']);
+    expect(s.wps.calls.map((c) => [c.path, c.status, c.code])).toEqual([
+      ['/v7/users/batch_disable', 200, WPS_CODES.rateLimited],
+      ['/v7/users/batch_disable', 200, 0],
+    ]);
+    expect(s.wps.users.get('w-1')).toBe('disabled');
+  });
+
   it('a Chinese signature message (language=zh) with the configured code is a signature rejection', async () => {
     const s = await start({ language: 'zh' });
     const err = await failureOf(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   ACCEPTED_AUTHING_USER_ID_TYPES,
+  authingIdKey,
   type Leaver,
   type OffboardingRequest,
 } from '../../workflows/request';
@@ -131,22 +132,33 @@ export interface GeneratedRequest {
 }
 
 export function wellFormedRequest(maxLeavers = 40): fc.Arbitrary<GeneratedRequest> {
-  return fc
-    .record(
-      {
-        requestId,
-        effectiveAt,
-        authingUserIdType: fc.constantFrom(...ACCEPTED_AUTHING_USER_ID_TYPES),
-        leavers: leavers(maxLeavers),
-      },
-      { requiredKeys: ['requestId', 'leavers'] },
-    )
-    .map(({ effectiveAt: at, ...rest }) => {
-      const request: OffboardingRequest = { ...rest };
-      if (at === undefined) return { request };
-      request.effectiveAt = at.text;
-      return { request, effectiveAtMs: at.ms };
-    });
+  return (
+    fc
+      .record(
+        {
+          requestId,
+          effectiveAt,
+          authingUserIdType: fc.constantFrom(...ACCEPTED_AUTHING_USER_ID_TYPES),
+          leavers: leavers(maxLeavers),
+        },
+        { requiredKeys: ['requestId', 'leavers'] },
+      )
+      // Authing ids unique as Authing compares them (emails ignore case, phones some punctuation).
+      .filter(({ authingUserIdType, leavers: all }) => {
+        const keys = all.flatMap((l) =>
+          l.authingUserId === undefined
+            ? []
+            : [authingIdKey(l.authingUserId, authingUserIdType ?? 'user_id')],
+        );
+        return new Set(keys).size === keys.length;
+      })
+      .map(({ effectiveAt: at, ...rest }) => {
+        const request: OffboardingRequest = { ...rest };
+        if (at === undefined) return { request };
+        request.effectiveAt = at.text;
+        return { request, effectiveAtMs: at.ms };
+      })
+  );
 }
 
 /** Values an id must never be: each with the reason, for the failure message of a property. */

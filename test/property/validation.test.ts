@@ -139,6 +139,19 @@ describe('request validation (properties)', () => {
     );
   });
 
+  it('compares Authing ids as Authing does: two emails that differ only in case are one user', () => {
+    const request = {
+      requestId: 'r-email',
+      authingUserIdType: 'email',
+      leavers: [{ authingUserId: 'Alice@x.com' }, { authingUserId: 'alice@X.com' }],
+    };
+    expect(describeIssues(issuesOf(request))).toContain(
+      'leavers[1].authingUserId: duplicates leavers[0].authingUserId',
+    );
+    // Not for a type Authing compares exactly.
+    expect(issuesOf({ ...request, authingUserIdType: 'username' })).toEqual([]);
+  });
+
   it('refuses an employeeId on two leavers, naming the later and pointing at the earlier', () => {
     fc.assert(
       fc.property(

@@ -1,8 +1,8 @@
+import { authingIdKey } from '../../workflows/request';
 import {
   isVerifiableIdType,
   keysOf,
   matchUsers,
-  normalizeId,
   sameAfterNormalizing,
 } from '../../activities/authing/user-match';
 import type { UserDto } from '../../activities/authing/contract';
@@ -44,15 +44,15 @@ describe('Authing user matching', () => {
   it('compares emails case-insensitively and keys the result by the id as requested', () => {
     const r = matchUsers(['A@Example.COM'], [user], 'email');
     expect(r).toEqual({ ok: true, statuses: new Map([['A@Example.COM', 'Activated']]) });
-    expect(normalizeId('Alice@X.com', 'email')).toBe('alice@x.com');
+    expect(authingIdKey('Alice@X.com', 'email')).toBe('alice@x.com');
     // Only emails fold case.
-    expect(normalizeId('Alice', 'username')).toBe('Alice');
+    expect(authingIdKey('Alice', 'username')).toBe('Alice');
     expect(matchUsers(['ALICE'], [user], 'username').ok).toBe(false);
   });
 
   it('compares phones without spaces, dashes, dots or parentheses, keeping + and any country prefix', () => {
-    expect(normalizeId('+86 138-0000.0000', 'phone')).toBe('+8613800000000');
-    expect(normalizeId('(138) 0000 0000', 'phone')).toBe('13800000000');
+    expect(authingIdKey('+86 138-0000.0000', 'phone')).toBe('+8613800000000');
+    expect(authingIdKey('(138) 0000 0000', 'phone')).toBe('13800000000');
     expect(matchUsers(['+86 (138) 0000-0000'], [user], 'phone')).toEqual({
       ok: true,
       statuses: new Map([['+86 (138) 0000-0000', 'Activated']]),

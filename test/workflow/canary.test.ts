@@ -167,6 +167,27 @@ describe('canary and not_found guard on a real dev server', () => {
     const result = await completeResult(env.client, await run.handle.result());
     expect(result.status).toBe('cancelled');
     expect(result.totals.wps.skipped).toBeGreaterThan(0);
+    // Never confirmed, so never an outcome: failures that retry-failed takes up.
+    expect(result.totals.wps.not_found).toBe(0);
+    const gone = result.outcomes.filter((o) => o.wpsUserId?.startsWith('wps-gone-'));
+    expect(gone.filter((o) => o.wps.code === 'NotFoundUnconfirmed').length).toBeGreaterThanOrEqual(2);
+    expect(gone.every((o) => o.wps.status === 'skipped' || o.wps.code === 'NotFoundUnconfirmed')).toBe(true);
     await expect(continueOffboarding(env.client, run.requestId, 'ops-1', 'too late')).rejects.toThrow();
+  });
+
+  it('holds a small run whose every Authing id is unknown (each batch the last of its lane) before it ends', async () => {
+    const leavers = fresh(3).map((l, i) => ({ ...l, authingUserId: `au-elsewhere-${i}` }));
+    const run = await start({ requestId: `guard-last-${randomUUID()}`, leavers });
+    let progress = await run.handle.query(progressQuery);
+    for (let i = 0; i < 300 && progress.phase !== 'needs_attention'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await run.handle.query(progressQuery);
+    }
+    expect(progress.hold).toMatchObject({ system: 'authing', endpoint: 'Authing get-user-batch' });
+    await continueOffboarding(env.client, run.requestId, 'ops-2', 'they left before we used Authing');
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.totals.authing.not_found).toBe(3);
+    expect(result.totals.wps.done).toBe(3);
   });
 });

@@ -247,7 +247,8 @@ describe('a large request: parts and chunk runs', () => {
         { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size, concurrency: 1 } },
       );
       const until = Date.now() + 60_000;
-      while (resigns() < before + 2) {
+      // Two batches resigned: the canary (one user), the rest of its batch, and the next batch.
+      while (resigns() < before + 3) {
         if (Date.now() > until) throw new Error('the run did not get going');
         await new Promise((r) => setTimeout(r, 100));
       }
