@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { VENDOR_FAILURE_TYPES } from '../../activities/vendor/errors';
+import { classifyFailure } from '../../activities/vendor/call-retry';
 import {
   isServerErrorCode,
   isSignatureRejection,
@@ -34,11 +35,19 @@ describe('WPS error mapping onto the closed set of failure types', () => {
       vendorMessage: 'too many',
       vendorRequestId: 'r-1',
       retryAfterMs: 3000,
+      // A throttle: the vendor did nothing, so the client may send the call again.
+      throttled: true,
     });
     const af = err.toApplicationFailure();
     expect(af.type).toBe(VENDOR_FAILURE_TYPES.transient);
     expect(af.nonRetryable).toBe(false);
     expect(af.nextRetryDelay).toBe(3000);
+  });
+
+  it('a throttling code inside HTTP 200 is a throttle too, not a call that may have acted', () => {
+    const err = mapWpsFailure(answer(200, { code: 429000001, msg: 'too many' }), 'batch_disable');
+    expect(err.details).toMatchObject({ kind: 'transient', httpStatus: 200, throttled: true });
+    expect(classifyFailure(err)).toBe('throttled');
   });
 
   it.each([500, 502, 503, 504])('HTTP %i is transient', (status) => {
