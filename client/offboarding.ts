@@ -1,3 +1,4 @@
+import type { System } from '../workflows/outcome';
 import { createHash } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -227,9 +228,10 @@ export async function continueOffboarding(
   requestId: string,
   by: string,
   reason: string,
+  system?: System,
 ): Promise<Progress> {
   return whileOpen(client, requestId, 'continued', (h) =>
-    h.executeUpdate(continueUpdate, { args: [{ by, reason }] }),
+    h.executeUpdate(continueUpdate, { args: [{ by, reason, ...(system !== undefined ? { system } : {}) }] }),
   );
 }
 

@@ -79,7 +79,10 @@ export interface NotFoundGuard {
   threshold: number;
   /** Systems whose `not_found` an operator has accepted: no longer held for. */
   accepted: Set<System>;
+  /** The hold an operator is asked about first, if any. */
   held: () => NotFoundHold | undefined;
+  /** Every hold not yet decided (one per system at most). */
+  pending: () => readonly NotFoundHold[];
   hold: (hold: NotFoundHold) => void;
 }
 
@@ -263,10 +266,18 @@ export async function runBatches(
     acted: readonly string[],
   ): Promise<SystemOutcome[]> => {
     const gate = settings.gates[system];
-    // Looked at again after each wake-up: lanes woken together must not all start a probe.
-    while (gate.state === 'probing') await condition(() => gate.state !== 'probing');
-    // A cancel that came while this call waited for the canary: nothing more is started.
-    if (gate.state !== 'unproven' && settings.isCancelled()) {
+    // Waits while another call probes, or while the run holds for an operator; looked at again after
+    // each wake-up, since lanes woken together must not all start a probe.
+    const mustWait = (): boolean =>
+      gate.state === 'probing' || (!settings.isCancelled() && settings.notFound.held() !== undefined);
+    let waited = false;
+    while (mustWait()) {
+      waited = true;
+      await condition(() => !mustWait());
+    }
+    // After a cancel nothing more is started: no Authing step at all (irreversible), and no WPS
+    // step that was still waiting.
+    if (settings.isCancelled() && (waited || system === 'authing')) {
       const message = `cancelled before the ${system === 'wps' ? 'WPS' : 'Authing'} step`;
       return ids.map(() => ({ status: 'skipped', message }));
     }
@@ -413,10 +424,9 @@ export async function runBatches(
   while (!settings.isCancelled() && settings.notFound.held() !== undefined) {
     await condition(() => settings.isCancelled() || settings.notFound.held() === undefined);
   }
-  // Cancelled while an operator was asked: the not_found ids of that system were never confirmed,
+  // Cancelled while an operator was asked: the not_found ids of those systems were never confirmed,
   // so they are failures to look at (and to retry), not outcomes.
-  const unconfirmed = settings.notFound.held();
-  if (unconfirmed) {
+  for (const unconfirmed of settings.notFound.pending()) {
     const system = unconfirmed.system;
     for (const outcome of state.outcomes) {
       if (outcome[system].status !== 'not_found') continue;

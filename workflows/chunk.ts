@@ -1,4 +1,12 @@
-import { getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { countSkipped, newRunState, runBatches, type Gates, type NotFoundHold } from './batch-runner';
 import {
   cancelSignal,
@@ -6,6 +14,7 @@ import {
   chunkGateSignal,
   chunkHeldSignal,
   chunkOutcomesQuery,
+  holdSignal,
   resumeSignal,
 } from './messages';
 import type { OutcomeCounts, System } from './outcome';
@@ -64,8 +73,16 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   setHandler(cancelSignal, () => {
     cancelled = true;
   });
+  // Temporal's own cancellation of a chunk (a batch cancel by search attribute, say) is handled like
+  // the cancel signal: the chunk stops starting work and reports every leaver, as its parent does.
+  CancellationScope.current().cancelRequested.catch((err: unknown) => {
+    if (isCancellation(err)) cancelled = true;
+  });
   const accepted = new Set<System>(input.notFoundAccepted);
   const holds: NotFoundHold[] = [];
+  setHandler(holdSignal, (hold) => {
+    if (!accepted.has(hold.system) && !holds.some((h) => h.system === hold.system)) holds.push(hold);
+  });
   setHandler(resumeSignal, (system) => {
     accepted.add(system);
     for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === system) holds.splice(i, 1);
@@ -91,33 +108,36 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   } else {
     // Chunks that ran before the parent listened for it replay without the signal.
     const announce = parent !== undefined && patched(CHUNK_DRAINING_PATCH);
-    await runBatches(batches, state, {
-      taskQueue: workflowInfo().taskQueue,
-      authingUserIdType: input.authingUserIdType,
-      concurrency: input.concurrency,
-      // Chunks started before the parent passed its limit: the chunk's own.
-      callSlots: input.callSlots ?? { run: workflowInfo().workflowId, limit: input.concurrency },
-      retryWindowMs: input.retryWindowMs,
-      batchOffset: input.batchOffset,
-      batchesTotal: input.batchesTotal,
-      isCancelled: () => cancelled,
-      gates: input.gates,
-      onGateDecided: (system, gate) => tell('the canary', (h) => h.signal(chunkGateSignal, system, gate)),
-      notFound: {
-        threshold: input.notFoundThreshold,
-        accepted,
-        held: () => holds[0],
-        hold: (next) => {
-          if (holds.some((h) => h.system === next.system)) return;
-          holds.push(next);
-          tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
+    const run = () =>
+      runBatches(batches, state, {
+        taskQueue: workflowInfo().taskQueue,
+        authingUserIdType: input.authingUserIdType,
+        concurrency: input.concurrency,
+        // Chunks started before the parent passed its limit: the chunk's own.
+        callSlots: input.callSlots ?? { run: workflowInfo().workflowId, limit: input.concurrency },
+        retryWindowMs: input.retryWindowMs,
+        batchOffset: input.batchOffset,
+        batchesTotal: input.batchesTotal,
+        isCancelled: () => cancelled,
+        gates: input.gates,
+        onGateDecided: (system, gate) => tell('the canary', (h) => h.signal(chunkGateSignal, system, gate)),
+        notFound: {
+          threshold: input.notFoundThreshold,
+          accepted,
+          held: () => holds[0],
+          pending: () => holds,
+          hold: (next) => {
+            if (holds.some((h) => h.system === next.system)) return;
+            holds.push(next);
+            tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
+          },
         },
-      },
-      onLastBatchTaken: () => {
-        // If the parent cannot be told, it starts the next chunk when this one ends.
-        if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
-      },
-    });
+        onLastBatchTaken: () => {
+          // If the parent cannot be told, it starts the next chunk when this one ends.
+          if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
+        },
+      });
+    await CancellationScope.nonCancellable(run);
   }
   countSkipped(state);
   log.info('chunk finished', {

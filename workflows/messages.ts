@@ -64,6 +64,8 @@ export interface Progress {
 export interface ContinueInput {
   /** Who decided, for the audit trail (an operator id, not a secret). */
   by: string;
+  /** The system whose hold is accepted; needed when the run holds for both. */
+  system?: System;
   /** Why the unknown ids are fine (say, "contractors never had WPS accounts"). */
   reason: string;
 }
@@ -143,3 +145,5 @@ export const chunkGateSignal = defineSignal<[system: System, gate: Gate]>('chunk
 export const chunkHeldSignal = defineSignal<[chunk: number, hold: NotFoundHold]>('chunkHeld');
 /** Sent by the parent to its running chunks: an operator accepted the not_found of `system`. */
 export const resumeSignal = defineSignal<[system: System]>('resume');
+/** Sent by the parent to its running chunks: the run holds for an operator (from any chunk). */
+export const holdSignal = defineSignal<[hold: NotFoundHold]>('hold');

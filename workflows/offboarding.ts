@@ -31,6 +31,7 @@ import {
   chunkGateSignal,
   chunkHeldSignal,
   continueUpdate,
+  holdSignal,
   resumeSignal,
   type ContinueInput,
   type NotFoundAcceptance,
@@ -204,15 +205,14 @@ export async function offboarding(
   );
   setHandler(
     continueUpdate,
-    ({ by, reason }) => {
-      const hold = holds.shift();
+    ({ by, reason, system }) => {
+      const at = system === undefined ? 0 : holds.findIndex((h) => h.system === system);
+      const hold = holds.splice(at, 1)[0];
       if (hold) {
         accepted.add(hold.system);
         notFoundAccepted.push({ system: hold.system, by, reason, at: new Date().toISOString(), hold });
         log.info('not_found accepted by an operator', { system: hold.system, by });
         for (const id of runningChunks) resume(id, hold.system);
-        // Holds of the same system from other chunks are covered by this decision.
-        for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === hold.system) holds.splice(i, 1);
       }
       if (holds.length === 0 && phase === 'needs_attention') enter('running');
       return progress();
@@ -220,6 +220,14 @@ export async function offboarding(
     {
       validator: (input: Partial<ContinueInput> | undefined) => {
         if (holds.length === 0) throw new Error(`the run is not waiting for an operator (phase ${phase})`);
+        // Two holds: the operator names the one whose evidence was read.
+        const systems = holds.map((h) => h.system);
+        if (input?.system === undefined && holds.length > 1)
+          throw new Error(`the run holds for ${systems.join(' and ')}: name the system you accept`);
+        if (input?.system !== undefined && !systems.includes(input.system))
+          throw new Error(
+            `the run does not hold for ${String(input.system)}, only for ${systems.join(' and ')}`,
+          );
         if (typeof input?.by !== 'string' || !OPERATOR.test(input.by))
           throw new Error('by must name who decides (1-128 characters, no control characters)');
         if (
@@ -257,13 +265,17 @@ export async function offboarding(
       { key: NOT_FOUND_COUNT, value: counts.wps.not_found + counts.authing.not_found },
     ]);
   };
-  const resume = (chunkId: string, system: System): void => {
-    getExternalWorkflowHandle(chunkId)
-      .signal(resumeSignal, system)
-      .catch((err: unknown) =>
-        log.info('a chunk could not be told to resume', { chunkId, error: String(err) }),
-      );
+  const tellChunk = (
+    chunkId: string,
+    what: string,
+    send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+  ): void => {
+    send(getExternalWorkflowHandle(chunkId)).catch((err: unknown) =>
+      log.info(`a chunk could not be told of ${what}`, { chunkId, error: String(err) }),
+    );
   };
+  const resume = (chunkId: string, system: System): void =>
+    tellChunk(chunkId, 'a decision', (h) => h.signal(resumeSignal, system));
   const holdFor = (hold: NotFoundHold): void => {
     if (accepted.has(hold.system) || holds.some((h) => h.system === hold.system)) return;
     log.warn('not_found guard: waiting for an operator', {
@@ -272,12 +284,15 @@ export async function offboarding(
       endpoint: hold.endpoint,
     });
     holds.push(hold);
+    // Running chunks stop starting batches too, and know what to record should the run be cancelled.
+    for (const id of runningChunks) tellChunk(id, 'a hold', (h) => h.signal(holdSignal, hold));
     if (phase !== 'needs_attention' && !cancelled) enter('needs_attention');
   };
   const notFound: NotFoundGuard = {
     threshold: settings.notFoundThreshold,
     accepted,
     held: () => holds[0],
+    pending: () => holds,
     hold: holdFor,
   };
 

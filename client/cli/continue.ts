@@ -19,8 +19,9 @@ recorded not_found, and the guard no longer holds for that system. Or cancel the
 
 Options:
   --by NAME       who decides (an operator id; required)
-  --reason TEXT   why the unknown ids are fine (required; kept in the run's result)`,
-  options: { by: { type: 'string' }, reason: { type: 'string' } },
+  --reason TEXT   why the unknown ids are fine (required; kept in the run's result)
+  --system S      wps or authing: the hold you accept (needed when the run holds for both)`,
+  options: { by: { type: 'string' }, reason: { type: 'string' }, system: { type: 'string' } },
   maxPositionals: 1,
   async run(ctx, input) {
     const requestId = checkRequestId(input.positionals[0], 'continue');
@@ -28,9 +29,14 @@ Options:
     const reason = stringOption(input.values, 'reason')?.trim();
     if (!by) throw usage('continue needs --by NAME: who decides, for the audit trail');
     if (!reason) throw usage('continue needs --reason TEXT: why the unknown ids are fine');
+    const system = stringOption(input.values, 'system');
+    if (system !== undefined && system !== 'wps' && system !== 'authing')
+      throw usage(`--system must be wps or authing, got "${system}"`);
     const run = await describeRun(ctx, requestId);
     requireOpen(run, 'continue');
-    const progress = await ctx.bounded((client) => continueOffboarding(client, requestId, by, reason));
+    const progress = await ctx.bounded((client) =>
+      continueOffboarding(client, requestId, by, reason, system),
+    );
     ctx.out.result(`continued the run for requestId ${requestId} as ${by}; phase now ${progress.phase}`, {
       requestId,
       by,

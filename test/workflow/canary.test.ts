@@ -190,4 +190,41 @@ describe('canary and not_found guard on a real dev server', () => {
     expect(result.totals.authing.not_found).toBe(3);
     expect(result.totals.wps.done).toBe(3);
   });
+
+  it('holds for each system in turn (nothing more is sent while held); each is accepted on its own, by system', async () => {
+    const before = resigns().length;
+    const leavers = Array.from({ length: 4 }, (_, i) => ({
+      employeeId: `B${i}`,
+      wpsUserId: `wps-none-${i}`,
+      authingUserId: `au-none-${i}`,
+    }));
+    const run = await start({ requestId: `guard-both-${randomUUID()}`, leavers });
+    const heldFor = async (system: string) => {
+      for (let i = 0; i < 300; i++) {
+        const p = await run.handle.query(progressQuery);
+        if (p.phase === 'needs_attention' && p.hold?.system === system) return p;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the run did not hold for ${system}`);
+    };
+    await heldFor('wps');
+    // Held: the Authing step waits too.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await run.handle.query(progressQuery)).counts.authing.not_found).toBe(0);
+    await expect(
+      continueOffboarding(env.client, run.requestId, 'ops-3', 'x', 'authing'),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/does not hold for authing, only for wps/) },
+    });
+    await continueOffboarding(env.client, run.requestId, 'ops-3', 'not in WPS', 'wps');
+    await heldFor('authing');
+    await continueOffboarding(env.client, run.requestId, 'ops-3', 'not in Authing');
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.notFoundAccepted?.map((a) => [a.system, a.reason])).toEqual([
+      ['wps', 'not in WPS'],
+      ['authing', 'not in Authing'],
+    ]);
+    expect(resigns().length).toBe(before);
+  });
 });
