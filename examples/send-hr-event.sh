@@ -7,7 +7,8 @@
 # The secret comes from HR_WEBHOOK_SECRET_FILE (a file holding it; one trailing line break is
 # ignored, as the webhook ignores it) or HR_WEBHOOK_SECRET, not both. Prefer the file: a secret typed
 # into a command line stays in the shell's history. URL defaults to
-# http://127.0.0.1:8787/hr/offboarding-events. Needs curl and node. The HMAC is computed by node,
+# http://127.0.0.1:8787/hr/offboarding-events. Prints the answer, and its HTTP status on stderr;
+# exits 0 only for a 2xx, 1 for any other answer, 2 for a usage error. Needs curl and node. The HMAC is computed by node,
 # which reads the secret itself: `openssl dgst -hmac SECRET` would show the secret to anyone who
 # lists processes.
 set -euo pipefail
@@ -53,11 +54,21 @@ signature=$(
     process.stdout.write(hmac.update(process.env.HR_TIMESTAMP + ".").update(body).digest("hex"));
   ' "$file"
 )
-curl --silent --show-error \
+# The webhook's answer on stdout, its HTTP status on stderr; any status but 2xx exits 1, so that a
+# refused event (401 bad signature, 400, 413 ...) never passes for a sent one in a script.
+answer=$(mktemp)
+trap 'rm -f "$answer"' EXIT
+status=$(curl --silent --show-error --output "$answer" --write-out '%{http_code}' \
   -H 'Content-Type: application/json' \
   -H "X-HR-Event-Id: $event_id" \
   -H "X-HR-Timestamp: $timestamp" \
   -H "X-HR-Signature: v1=$signature" \
   --data-binary "@$file" \
-  "$url"
+  "$url")
+cat "$answer"
 echo
+echo "HTTP $status" >&2
+case $status in
+  2??) exit 0 ;;
+  *) exit 1 ;;
+esac

@@ -217,6 +217,10 @@ async function main(): Promise<void> {
     say(`  codec server     ${codecUrl} (payloads encrypted; log ${codecServer.logFile})`);
     if (codecEnv.PAYLOAD_CODEC_KEYS_FILE)
       say(`  for the CLI      export PAYLOAD_CODEC_KEYS_FILE=${codecEnv.PAYLOAD_CODEC_KEYS_FILE}`);
+    // Off the defaults, the CLI and its links must be told where the server and the Web UI are.
+    if (devServer && TEMPORAL_PORT !== 7233)
+      say(`                   export TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS ?? ''}`);
+    if (devServer && UI_PORT !== 8233) say(`                   export TEMPORAL_UI_URL=${uiBaseUrl}`);
     if (simulateWps || simulateAuthing) say(`  simulator log    ${path.join(DATA_DIR, 'simulators.log')}`);
 
     // 4. The main job. Against real vendors, only a request the operator names explicitly.

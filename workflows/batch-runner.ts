@@ -481,8 +481,12 @@ function cut(message: string): string {
 
 export function failureOutcome(err: unknown): SystemOutcome {
   const outcome = describeFailure(err);
-  // Say why retrying stopped when it was the retry window, not the error itself.
-  if (err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT) {
+  // Say why retrying stopped when it was the retry window, not the error itself. The retry policy
+  // sets no attempt limit, so a retryable failure that ends the activity also means the window ran
+  // out, whatever state the server reported it with (seen under load: not TIMEOUT).
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const retryable = cause instanceof ApplicationFailure && !cause.nonRetryable;
+  if (err instanceof ActivityFailure && (err.retryState === RetryState.TIMEOUT || retryable)) {
     outcome.message = cut(`gave up at the end of the retry window; last error: ${outcome.message ?? ''}`);
   }
   return outcome;

@@ -182,10 +182,12 @@ export async function offboarding(
   );
   setHandler(
     approveUpdate,
-    ({ approvedBy }) => {
+    async ({ approvedBy }) => {
       approval.approvedBy = approvedBy;
       approval.approvedAt = new Date().toISOString();
       log.info('approved', { approvedBy });
+      // A run waiting for this moves on at once: answer with the phase it moved to, not the old one.
+      if (phase === 'awaiting_approval') await condition(() => phase !== 'awaiting_approval');
       return progress();
     },
     {

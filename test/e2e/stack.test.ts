@@ -76,6 +76,9 @@ describe('the local stack (npm start)', () => {
     const { stdout, stderr } = finished;
     expect(stderr).toBe('');
     expect(stdout).toContain(`Web UI           http://localhost:${ports.STACK_UI_PORT}`);
+    // Off the default ports, what the CLI needs to find the server and link to the Web UI.
+    expect(stdout).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${ports.STACK_TEMPORAL_PORT}`);
+    expect(stdout).toContain(`export TEMPORAL_UI_URL=http://localhost:${ports.STACK_UI_PORT}`);
     expect(stdout).toContain(`started offboarding-sample-0001 from examples/sample-request.json`);
     expect(stdout).toContain(
       `http://localhost:${ports.STACK_UI_PORT}/namespaces/default/workflows/offboarding-sample-0001`,

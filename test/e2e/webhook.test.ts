@@ -338,6 +338,7 @@ describe('HR webhook (real process, dev server, worker)', () => {
 
       const sent = await send({ HR_WEBHOOK_SECRET_FILE: secretFile });
       expect(sent.code).toBe(0);
+      expect(sent.stderr).toContain('HTTP 202');
       const requestId = `hr-event-${eventId}`;
       expect(JSON.parse(sent.stdout)).toMatchObject({ eventId, requestId, existing: false });
       expect(await exists(requestId)).toBe(true);
@@ -355,7 +356,12 @@ describe('HR webhook (real process, dev server, worker)', () => {
       const unreadable = await send({ HR_WEBHOOK_SECRET_FILE: path.join(dir, 'missing') });
       expect(unreadable.code).toBe(2);
       expect(unreadable.stderr).toContain('HR_WEBHOOK_SECRET_FILE: cannot read');
-      for (const finished of [sent, again, both, neither, unreadable])
+      // A refused event is not a sent one: the status is shown and the exit code says so.
+      const wrong = await send({ HR_WEBHOOK_SECRET: 'not-the-secret' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain('HTTP 401');
+      expect(JSON.parse(wrong.stdout)).toMatchObject({ error: expect.anything() });
+      for (const finished of [sent, again, both, neither, unreadable, wrong])
         expect(finished.stdout + finished.stderr).not.toContain(secret);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

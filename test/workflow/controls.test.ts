@@ -110,6 +110,8 @@ describe('controlling a run: reschedule, approve, cancel', () => {
 
     const approved = await approveOffboarding(env.client, requestId, 'it-lead@example.com');
     expect(approved.approval).toMatchObject({ required: true, approvedBy: 'it-lead@example.com' });
+    // The answer shows where the run went, not the phase it left.
+    expect(approved.phase).not.toBe('awaiting_approval');
     const result = await completeResult(env.client, await run.handle.result());
     expect(result).toMatchObject({ status: 'completed', approvedBy: 'it-lead@example.com' });
     expect(result.totals.authing.done).toBe(6);
