@@ -1,4 +1,4 @@
-import type { System } from '../workflows/outcome';
+import { OUTCOME_STATUSES, SYSTEMS, type System } from '../workflows/outcome';
 import { createHash } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import {
   approveUpdate,
+  chunkProgressQuery,
   continueUpdate,
   cancelSignal,
   chunkOutcomesQuery,
@@ -194,8 +195,29 @@ async function whileOpen<T>(
   }
 }
 
+/**
+ * The run's progress. For a run in chunks, the batches and counts of the chunks under way are added
+ * to those of the chunks that ended (the parent's own figures), so that progress moves batch by
+ * batch. A chunk that ends between the two queries is counted once, by the parent, or not yet.
+ */
 export async function progressOf(client: Client, requestId: string): Promise<Progress> {
-  return handleOf(client, requestId).query(progressQuery);
+  const progress = await handleOf(client, requestId).query(progressQuery);
+  const running = await Promise.all(
+    (progress.runningChunks ?? []).map((id) =>
+      client.workflow
+        .getHandle(id)
+        .query(chunkProgressQuery)
+        .catch(() => undefined),
+    ),
+  );
+  for (const chunk of running) {
+    if (!chunk) continue;
+    progress.batchesDone += chunk.batchesDone;
+    for (const system of SYSTEMS) {
+      for (const status of OUTCOME_STATUSES) progress.counts[system][status] += chunk.counts[system][status];
+    }
+  }
+  return progress;
 }
 
 export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   chunkGateSignal,
   chunkHeldSignal,
   chunkOutcomesQuery,
+  chunkProgressQuery,
   holdSignal,
   resumeSignal,
 } from './messages';
@@ -70,6 +71,7 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   const state = newRunState(input.leavers);
   let cancelled = input.skipReason !== undefined;
   setHandler(chunkOutcomesQuery, () => state.outcomes);
+  setHandler(chunkProgressQuery, () => ({ batchesDone: state.batchesDone, counts: state.counts }));
   setHandler(cancelSignal, () => {
     cancelled = true;
   });

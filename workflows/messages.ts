@@ -59,7 +59,20 @@ export interface Progress {
   hold?: NotFoundHold;
   /** The not_found holds operators accepted with `continue`. */
   notFoundAccepted?: NotFoundAcceptance[];
+  /**
+   * Workflow ids of the chunk runs under way. The parent counts a chunk's batches when it ends; the
+   * client adds the running chunks' own counts (`chunkProgressQuery`), so progress moves batch by
+   * batch without a signal per batch growing the parent's history.
+   */
+  runningChunks?: string[];
 }
+
+/** What a running chunk has done so far. */
+export interface ChunkProgress {
+  batchesDone: number;
+  counts: Record<System, OutcomeCounts>;
+}
+export const chunkProgressQuery = defineQuery<ChunkProgress>('chunkProgress');
 
 export interface ContinueInput {
   /** Who decided, for the audit trail (an operator id, not a secret). */

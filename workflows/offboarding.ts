@@ -151,6 +151,7 @@ export async function offboarding(
     canary: { wps: { ...gates.wps }, authing: { ...gates.authing } },
     ...(holds[0] !== undefined ? { hold: holds[0] } : {}),
     ...(notFoundAccepted.length > 0 ? { notFoundAccepted: [...notFoundAccepted] } : {}),
+    ...(runningChunks.size > 0 ? { runningChunks: [...runningChunks] } : {}),
   });
 
   const cancel = (reason: string): void => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { completeResult, startOffboarding } from '../../client/offboarding';
+import { completeResult, progressOf, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
@@ -54,7 +54,24 @@ describe('a large request: parts and chunk runs', () => {
       // the start and one update).
       { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size }, leaversPerPart: 700 },
     );
-    const summary = await run.handle.result();
+    // Progress moves batch by batch while chunks run, not only when one ends: the client adds the
+    // running chunks' own counts to the parent's.
+    const seen: Array<{ parent: number; shown: number }> = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const [parent, shown] = await Promise.all([
+          run.handle.query(progressQuery).catch(() => undefined),
+          progressOf(env.client, requestId).catch(() => undefined),
+        ]);
+        if (parent && shown) seen.push({ parent: parent.batchesDone, shown: shown.batchesDone });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const summary = await run.handle.result().finally(() => (polling = false));
+    await poller;
+    expect(seen.some(({ parent, shown }) => parent === 0 && shown > 0)).toBe(true);
+    expect(seen.every(({ shown }) => shown <= Math.ceil(size / 50))).toBe(true);
     expect(summary.status).toBe('completed');
     expect(summary.outcomes).toBeUndefined();
     // Even chunks on batch boundaries, as many as a multiple of the 4 default lanes.
