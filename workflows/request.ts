@@ -20,15 +20,9 @@ export type AuthingUserIdType = (typeof AUTHING_USER_ID_TYPES)[number];
  * The types a request may use. Not `custom_field`: a user record does not say which custom field
  * matched, so the resigned users could never be read back and verified (activities/authing/user-match.ts).
  */
-export const ACCEPTED_AUTHING_USER_ID_TYPES = [
-  'user_id',
-  'external_id',
-  'phone',
-  'email',
-  'username',
-  'identity',
-  'sync_relation',
-] as const satisfies readonly AuthingUserIdType[];
+export const ACCEPTED_AUTHING_USER_ID_TYPES = AUTHING_USER_ID_TYPES.filter(
+  (type): type is Exclude<AuthingUserIdType, 'custom_field'> => type !== 'custom_field',
+);
 
 export interface Leaver {
   /** HR's employee number, for reports only; never sent to a vendor. */

@@ -4,10 +4,10 @@ import { createActivities, type ActivityDeps, type BatchInput, type WpsDirectory
 import { VendorError } from '../../activities/vendor/errors';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { kso1Authorization, kso1Date } from '../../activities/wps/kso1';
-import type { WpsSimulatorOptions, WpsUserRecord } from '../../simulators/wps/server';
+import type { WpsUserRecord } from '../../simulators/wps/server';
 import { WPS_CODES } from '../../simulators/wps/server';
 import type { SystemOutcome } from '../../workflows/outcome';
-import { startSimulators, type RunningSimulators } from '../support/simulators';
+import { wpsSimulatorPerTest, type RunningSimulators } from '../support/simulators';
 
 /** The WPS connector against the WPS simulator over real HTTP on loopback, in each of its modes. */
 
@@ -19,16 +19,7 @@ const USERS: WpsUserRecord[] = [
   { id: 'w-5', status: 'active' },
 ];
 
-let sims: RunningSimulators | undefined;
-afterEach(async () => {
-  await sims?.close();
-  sims = undefined;
-});
-
-async function start(options: Partial<WpsSimulatorOptions> = {}): Promise<RunningSimulators> {
-  sims = await startSimulators({ wps: USERS.map((u) => ({ ...u })), authing: [] }, { wps: options });
-  return sims;
-}
+const start = wpsSimulatorPerTest(USERS);
 
 function client(s: RunningSimulators, extra: Partial<WpsClientOptions> = {}): WpsClient {
   return s.wpsClient(extra);
@@ -310,7 +301,6 @@ describe('WPS connector: batch_disable and batch_read', () => {
       expect(err.toApplicationFailure().nonRetryable).toBe(true);
       expect(s.wps.users.get('w-1')).toBe('active');
       await s.close();
-      sims = undefined;
     }
   });
 

@@ -11,7 +11,7 @@ import { kso1Authorization, kso1Date } from '../../activities/wps/kso1';
 import { WPS_CODES, type WpsSimulatorOptions, type WpsUserRecord } from '../../simulators/wps/server';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { runLikeTemporalRetries } from '../support/retry';
-import { startSimulators, type RunningSimulators } from '../support/simulators';
+import { wpsSimulatorPerTest } from '../support/simulators';
 
 /**
  * The WPS connector fails closed: an answer it does not fully understand stops the work with an error
@@ -27,16 +27,7 @@ const USERS: WpsUserRecord[] = [
   { id: 'w-5', status: 'dimission' },
 ];
 
-let sims: RunningSimulators | undefined;
-afterEach(async () => {
-  await sims?.close();
-  sims = undefined;
-});
-
-async function start(options: Partial<WpsSimulatorOptions> = {}): Promise<RunningSimulators> {
-  sims = await startSimulators({ wps: USERS.map((u) => ({ ...u })), authing: [] }, { wps: options });
-  return sims;
-}
+const start = wpsSimulatorPerTest(USERS);
 
 const unusedAuthing: ActivityDeps['authing'] = {
   readUsers: () => Promise.reject(new Error('not used')),

@@ -5,10 +5,10 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type BatchInput } from '../../activities';
 import { Secret } from '../../activities/vendor/secret';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
-import type { WpsSimulatorOptions, WpsUserRecord } from '../../simulators/wps/server';
+import type { WpsUserRecord } from '../../simulators/wps/server';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { runLikeTemporalRetries } from '../support/retry';
-import { startSimulators, type RunningSimulators } from '../support/simulators';
+import { wpsSimulatorPerTest, type RunningSimulators } from '../support/simulators';
 
 /**
  * The WPS connector against a misbehaving simulator: 429 storms, 5xx storms, hangs, an outage, wrong
@@ -23,16 +23,7 @@ const USERS: WpsUserRecord[] = [
 ];
 const BATCH = [...ACTIVE.slice(0, 6), 'w-gone-1', 'w-unknown', ...ACTIVE.slice(6), 'w-gone-2'];
 
-let sims: RunningSimulators | undefined;
-afterEach(async () => {
-  await sims?.close();
-  sims = undefined;
-});
-
-async function start(options: Partial<WpsSimulatorOptions> = {}): Promise<RunningSimulators> {
-  sims = await startSimulators({ wps: USERS.map((u) => ({ ...u })), authing: [] }, { wps: options });
-  return sims;
-}
+const start = wpsSimulatorPerTest(USERS);
 
 function client(s: RunningSimulators, extra: Partial<WpsClientOptions> = {}): WpsClient {
   return s.wpsClient(extra);
@@ -154,7 +145,6 @@ describe('WPS connector under faults', () => {
     const s = await start();
     const wps = client(s);
     await s.close();
-    sims = undefined;
     const af = (await runDisable(wps).catch((e: unknown) => e)) as ApplicationFailure;
     expect(af).toBeInstanceOf(ApplicationFailure);
     expect(af.type).toBe('VendorUnavailable');
@@ -217,7 +207,6 @@ describe('WPS connector: no secret or token in any error or log line', () => {
       Array.from({ length: 51 }, (_, i) => `w-${i}`),
     );
     await s.close();
-    sims = undefined;
     await attempt(() => undefined, good);
 
     expect(texts.length).toBeGreaterThan(30);

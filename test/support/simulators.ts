@@ -4,7 +4,7 @@ import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { AuthingSimulator, type AuthingSimulatorOptions } from '../../simulators/authing/server';
 import type { SeedDirectory } from '../../simulators/directory';
 import type { Listening } from '../../simulators/http';
-import { WpsSimulator, type WpsSimulatorOptions } from '../../simulators/wps/server';
+import { WpsSimulator, type WpsSimulatorOptions, type WpsUserRecord } from '../../simulators/wps/server';
 import type { WorkerConfig } from '../../worker/config';
 
 /** Both simulators on loopback with made-up credentials, and a worker configuration that matches. */
@@ -80,5 +80,24 @@ export async function startSimulators(
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
     },
+  };
+}
+
+/**
+ * For a test file of the WPS connector: `start` runs fresh simulators over a copy of `users` (no
+ * Authing users), with the WPS simulator's `options`; they are closed after each test.
+ */
+export function wpsSimulatorPerTest(
+  users: readonly WpsUserRecord[],
+): (options?: Partial<WpsSimulatorOptions>) => Promise<RunningSimulators> {
+  let sims: RunningSimulators | undefined;
+  afterEach(async () => {
+    await sims?.close();
+    sims = undefined;
+  });
+  // Closing twice is harmless, so a test may close its simulators early.
+  return async (options = {}) => {
+    sims = await startSimulators({ wps: users.map((u) => ({ ...u })), authing: [] }, { wps: options });
+    return sims;
   };
 }
