@@ -8,15 +8,24 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** Whether the request's Content-Length declares a body over `limitBytes`. */
+export function declaresTooLarge(req: IncomingMessage, limitBytes: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limitBytes;
+}
+
+/** Whether the request says a body follows (a Content-Length above 0, or a Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length']) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
 /**
  * Reads a request's raw body, stopping as soon as it passes `limitBytes` (a declared
  * Content-Length over the limit is refused before anything is read), so that an oversized or
  * endless body costs at most the limit in memory.
  */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes)
-    return Promise.reject(new BodyTooLargeError(limitBytes));
+  if (declaresTooLarge(req, limitBytes)) return Promise.reject(new BodyTooLargeError(limitBytes));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -46,5 +55,47 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+  });
+}
+
+/** How discarding the rest of a body ended. */
+export type DiscardOutcome = 'ended' | 'too_much' | 'too_slow' | 'closed';
+
+/**
+ * Reads what is left of a request's body and drops it, until it ends, `maxBytes` more arrived, or
+ * `maxMs` passed, whichever comes first; never keeps a byte. Called after an early answer (a 413,
+ * a 415 ...) was written: a server that closes a connection the client is still sending on makes
+ * the client's kernel reset it, and the client sees a broken pipe (EPIPE, ECONNRESET) instead of the
+ * answer; reading the rest lets it finish sending, and the bounds keep an endless or slow body from
+ * holding the connection.
+ */
+export function discardBody(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<DiscardOutcome> {
+  return new Promise((resolve) => {
+    if (req.complete || req.destroyed) {
+      resolve(req.complete ? 'ended' : 'closed');
+      return;
+    }
+    let discarded = 0;
+    const done = (outcome: DiscardOutcome): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      if (outcome === 'too_much' || outcome === 'too_slow') req.pause();
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer): void => {
+      discarded += chunk.length;
+      if (discarded > maxBytes) done('too_much');
+    };
+    const onEnd = (): void => done('ended');
+    const onClose = (): void => done(req.complete ? 'ended' : 'closed');
+    const timer = setTimeout(() => done('too_slow'), maxMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', onClose);
+    req.resume();
   });
 }

@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { CodecConfigError } from '../codec/env';
 import { connectClient } from './connection';
-import { EVENTS_PATH, HEALTH_PATH, createWebhookServer } from './webhook';
+import { EVENTS_PATH, HEALTH_PATH, createWebhookServer, temporalCallsSettled } from './webhook';
 import { loadWebhookConfig, WebhookConfigError } from './webhook-config';
 
 /**
  * The HR webhook process (docs/webhook.md): reads its settings (failing fast, naming the variable),
  * connects to Temporal (failing fast when it cannot), serves until SIGINT/SIGTERM, then stops
- * accepting, lets requests in flight finish, and closes the connection.
+ * accepting, lets requests in flight finish (and Temporal calls given up on settle), and closes the
+ * connection.
  */
 async function main(): Promise<number> {
   let config;
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // A request answered 503 at its deadline may leave an SDK retry asleep for a few seconds more.
+  await temporalCallsSettled(server);
   await temporal.client.connection.close();
   console.log('hr-webhook: stopped');
   return 0;

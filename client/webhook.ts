@@ -11,7 +11,7 @@ import type { OffboardingRequest } from '../workflows/request';
 import { validateRequest } from '../workflows/validation';
 import { parseJson } from './json-syntax';
 import { ConflictingRequestError, startOffboarding } from './offboarding';
-import { BodyTooLargeError, readBody } from './webhook-body';
+import { BodyTooLargeError, declaresTooLarge, discardBody, hasBody, readBody } from './webhook-body';
 import { verifySignature } from './webhook-signature';
 
 /**
@@ -30,6 +30,20 @@ export const EVENTS_PATH = '/hr/offboarding-events';
 export const HEALTH_PATH = '/healthz';
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+/**
+ * How long Temporal has to answer the start of an event's run (per part of a request large enough to
+ * travel in parts) before the answer is a 503: docs/webhook.md says the same.
+ */
+export const DEFAULT_TEMPORAL_TIMEOUT_MS = 10_000;
+/** How long Temporal has to answer GET /healthz before it is a 503: docs/webhook.md says the same. */
+export const HEALTH_TIMEOUT_MS = 2_000;
+/**
+ * After an answer given before the whole body was read (a 413, a 415 ...), at most this much more of
+ * the body is read and dropped, for at most UNREAD_BODY_DISCARD_MS, before the connection is closed:
+ * enough for the sender to finish sending and read the answer instead of a broken pipe.
+ */
+export const UNREAD_BODY_DISCARD_BYTES = 64 * 1024 * 1024;
+export const UNREAD_BODY_DISCARD_MS = 10_000;
 /** The requestId of an event whose body names none. */
 export const EVENT_REQUEST_PREFIX = 'hr-event-';
 
@@ -57,9 +71,12 @@ export interface WebhookOptions {
   now?: () => number;
   /**
    * Deadline for the Temporal calls of one event, per part of its leavers (a large request travels
-   * in parts). Default 10 s: an HR system gets a 503 to retry rather than a hanging connection.
+   * in parts). Default 10 s (DEFAULT_TEMPORAL_TIMEOUT_MS): an HR system gets a 503 to retry rather
+   * than a hanging connection.
    */
   temporalTimeoutMs?: number;
+  /** Arms the timer of a deadline (withinDeadline); tests fire it themselves. Default: setTimeout. */
+  deadlineTimer?: DeadlineTimer;
   /** One line per request. Default: console.log. */
   log?: (line: string) => void;
 }
@@ -81,16 +98,31 @@ function problem(
   return { status, body: { error, message, ...extra }, note: error };
 }
 
-function send(res: ServerResponse, answer: Answer, closeConnection: boolean): void {
+/**
+ * Writes the answer. A request whose body is still (partly) unread is answered at once with
+ * `Connection: close`, then the rest of its body is read and dropped (bounded, discardBody) before
+ * the connection closes: closing on a client that is still sending resets the connection, and the
+ * client then sees a broken pipe instead of this answer. A client waiting for `100 Continue`, which
+ * it was not sent, sends no body: the connection closes at once.
+ */
+function send(req: IncomingMessage, res: ServerResponse, answer: Answer, continueWithheld: boolean): void {
   const body = JSON.stringify(answer.body);
+  const unread = !req.complete && hasBody(req);
   res.writeHead(answer.status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
-    ...(closeConnection ? { Connection: 'close' } : {}),
+    ...(unread ? { Connection: 'close' } : {}),
     ...answer.headers,
   });
-  res.end(body);
+  if (!unread || continueWithheld) {
+    res.end(body);
+    return;
+  }
+  // The whole answer goes out now (its Content-Length tells the client it is complete); ending the
+  // response, which makes Node close the connection, waits until the client stopped sending.
+  res.write(body);
+  void discardBody(req, UNREAD_BODY_DISCARD_BYTES, UNREAD_BODY_DISCARD_MS).then(() => res.end());
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -118,10 +150,77 @@ export function isUnavailable(err: unknown): boolean {
   let current: unknown = err;
   for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
     if (current instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (current instanceof TemporalDeadlineError) return true;
     if (isGrpcServiceError(current)) return RETRY_LATER_GRPC_CODES.has(Number(current.code));
     current = current.cause;
   }
   return false;
+}
+
+/** Arms a timer that calls `fire` after `ms`; returns what disarms it. */
+export type DeadlineTimer = (ms: number, fire: () => void) => () => void;
+
+const realTimer: DeadlineTimer = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** Temporal did not answer within the deadline (withinDeadline): worth retrying later. */
+export class TemporalDeadlineError extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the Temporal server did not answer within ${seconds(timeoutMs)}`, options);
+    this.name = 'TemporalDeadlineError';
+  }
+}
+
+/**
+ * Runs `fn`'s Temporal calls under one deadline, `timeoutMs` from now, and gives up at that deadline
+ * whatever they are doing (TemporalDeadlineError). The gRPC deadline alone does not bound them: the
+ * SDK retries an unreachable server after backoff sleeps of up to 5 s and finds the deadline passed
+ * only at its next attempt, so a 10 s deadline became about 14 s. A call `fn` still makes after the
+ * deadline fails at once (its gRPC deadline has passed), so nothing starts after the give-up; what it
+ * settles with then is dropped.
+ */
+export function withinDeadline<T>(
+  client: Pick<Client, 'withDeadline'>,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+  timer: DeadlineTimer = realTimer,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const call = client.withDeadline(deadline, fn).catch((err: unknown) => {
+    // The gRPC deadline and the timer run out together: either way, it is the deadline.
+    if (isUnavailable(err) && Date.now() >= deadline)
+      throw new TemporalDeadlineError(timeoutMs, { cause: err });
+    throw err;
+  });
+  let disarm: () => void = () => undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    disarm = timer(timeoutMs, () => reject(new TemporalDeadlineError(timeoutMs)));
+  });
+  // Whichever settles second is dropped (race handles both).
+  return Promise.race([call, expired]).finally(() => disarm());
+}
+
+// The Temporal calls of each server's requests that have not settled yet (temporalCallsSettled).
+const callsOf = new WeakMap<http.Server, Set<Promise<unknown>>>();
+
+/**
+ * Resolves once every Temporal call of the server's requests has settled, those given up on at their
+ * deadline included: an SDK retry asleep at the deadline still wakes up (within about 6 s) and then
+ * fails. Close the client's connection only after this: a retry that wakes up on a closed connection
+ * throws where nothing can catch it, and the process dies.
+ */
+export async function temporalCallsSettled(server: http.Server): Promise<void> {
+  const calls = callsOf.get(server);
+  while (calls !== undefined && calls.size > 0) await Promise.allSettled([...calls]);
 }
 
 /**
@@ -166,16 +265,34 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const now = options.now ?? Date.now;
-  const temporalTimeoutMs = options.temporalTimeoutMs ?? 10_000;
+  const temporalTimeoutMs = options.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS;
+  const deadlineTimer = options.deadlineTimer ?? realTimer;
   const log = options.log ?? ((line: string) => console.log(line));
   const ledger = new SignatureLedger(toleranceSeconds * 1000);
+  // Requests whose client sent `Expect: 100-continue` and was not yet told to send the body.
+  const awaitingContinue = new WeakSet<IncomingMessage>();
+  const calls = new Set<Promise<unknown>>();
+
+  /** `fn` under one deadline (withinDeadline), its calls counted until they settle (temporalCallsSettled). */
+  function temporal<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    return withinDeadline(
+      options.client,
+      timeoutMs,
+      () => {
+        const call = fn();
+        calls.add(call);
+        const forget = (): void => void calls.delete(call);
+        call.then(forget, forget);
+        return call;
+      },
+      deadlineTimer,
+    );
+  }
 
   async function health(): Promise<Answer> {
     try {
       // The cheapest call that needs the frontend to answer.
-      await options.client.withDeadline(Date.now() + 2_000, () =>
-        options.client.workflowService.getSystemInfo({}),
-      );
+      await temporal(HEALTH_TIMEOUT_MS, () => options.client.workflowService.getSystemInfo({}));
       return { status: 200, body: { status: 'ok', temporal: 'ok' }, note: 'healthy' };
     } catch {
       return {
@@ -186,19 +303,22 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
     }
   }
 
-  async function event(req: IncomingMessage): Promise<Answer & { eventId?: string }> {
+  async function event(req: IncomingMessage, res: ServerResponse): Promise<Answer & { eventId?: string }> {
     if (!isJsonContentType(header(req, 'content-type'))) {
       return problem(415, 'unsupported_media_type', 'send the request as Content-Type: application/json');
     }
+    const tooLarge = (): Answer =>
+      problem(413, 'too_large', `the body is over the limit of ${maxBodyBytes} bytes`, {
+        limitBytes: maxBodyBytes,
+      });
+    // Refused unread; a client waiting for `100 Continue` is not sent it, so it sends nothing.
+    if (declaresTooLarge(req, maxBodyBytes)) return tooLarge();
+    if (awaitingContinue.delete(req)) res.writeContinue();
     let rawBody: Buffer;
     try {
       rawBody = await readBody(req, maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return problem(413, 'too_large', `the body is over the limit of ${maxBodyBytes} bytes`, {
-          limitBytes: maxBodyBytes,
-        });
-      }
+      if (err instanceof BodyTooLargeError) return tooLarge();
       throw err;
     }
 
@@ -253,7 +373,8 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
 
     try {
       const parts = splitLeavers(validation.request.leavers).length;
-      const run = await options.client.withDeadline(Date.now() + temporalTimeoutMs * Math.max(1, parts), () =>
+      // One deadline for the whole start, retries and parts included.
+      const run = await temporal(temporalTimeoutMs * Math.max(1, parts), () =>
         startOffboarding(options.client, request as OffboardingRequest, {
           taskQueue: options.taskQueue,
           namespace: options.namespace,
@@ -279,9 +400,17 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
         return { ...problem(409, 'conflict', err.message), eventId };
       }
       if (isUnavailable(err)) {
+        const late = err instanceof TemporalDeadlineError;
         return {
-          ...problem(503, 'unavailable', 'the Temporal server did not answer; retry later'),
+          ...problem(
+            503,
+            'unavailable',
+            late
+              ? `${err.message}; retry later`
+              : 'the Temporal server is unreachable or overloaded; retry later',
+          ),
           headers: { 'Retry-After': '5' },
+          note: late ? `unavailable (no answer within ${seconds(err.timeoutMs)})` : 'unavailable',
           eventId,
         };
       }
@@ -301,7 +430,7 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
             ? await health()
             : { ...problem(405, 'method_not_allowed', 'use GET'), headers: { Allow: 'GET, HEAD' } };
       } else if (path === EVENTS_PATH) {
-        if (method === 'POST') answer = await event(req);
+        if (method === 'POST') answer = await event(req, res);
         else answer = { ...problem(405, 'method_not_allowed', 'use POST'), headers: { Allow: 'POST' } };
       } else {
         answer = problem(404, 'not_found', `no such endpoint; POST ${EVENTS_PATH} or GET ${HEALTH_PATH}`);
@@ -311,8 +440,7 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
       log(`hr-webhook: error: ${describeError(err)}`);
       answer = problem(500, 'internal', 'internal error; see the webhook log');
     }
-    // A body left unread (refused early, or over the limit) is not drained: close the connection instead.
-    send(res, answer, !req.complete);
+    send(req, res, answer, awaitingContinue.has(req));
     const eventNote = answer.eventId !== undefined ? ` event=${answer.eventId}` : '';
     log(
       `hr-webhook: ${method} ${path} ${answer.status}${eventNote} ${answer.note} (${Date.now() - started} ms)`,
@@ -320,6 +448,13 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
+  callsOf.set(server, calls);
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MiB): the body is asked for only once
+  // the request passed the checks before it, so a refused one is never sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.add(req);
+    void handle(req, res);
+  });
   // Slow senders cannot hold connections open for long.
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;

@@ -38,8 +38,34 @@ MSG
   exit 1
 fi
 
-echo "Building the Temporal CLI ${TEMPORAL_CLI_VERSION} into .tools/bin (first time only; a cold Go cache takes a few minutes)..." >&2
+# The build compiles the CLI and the whole Temporal server it embeds, and says nothing after Go's
+# download lines: a line every TEMPORAL_BUILD_PROGRESS_SECONDS (30) shows it is still going.
+started=$SECONDS
+elapsed() {
+  local s=$((SECONDS - started))
+  if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
+}
+interval="${TEMPORAL_BUILD_PROGRESS_SECONDS:-30}"
+cat >&2 <<MSG
+Building the Temporal CLI ${TEMPORAL_CLI_VERSION} into .tools/bin with go install (first time only).
+It compiles the CLI and the Temporal server it embeds from source: with a cold Go cache this takes
+several minutes on a 2-core machine (seconds once Go's cache is warm). Progress every ${interval} s.
+MSG
 mkdir -p "$tools"
-GOBIN="$tools" go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}" >&2
+# sleep's output goes nowhere: killed mid-sleep, it must not hold our stderr open.
+(while sleep "$interval" </dev/null >/dev/null 2>&1; do
+  echo "still building the Temporal CLI: $(elapsed) elapsed" >&2
+done) &
+ticker=$!
+trap 'kill "$ticker" 2>/dev/null || true' EXIT
+status=0
+GOBIN="$tools" go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}" >&2 || status=$?
+kill "$ticker" 2>/dev/null || true
+wait "$ticker" 2>/dev/null || true
+if [ "$status" -ne 0 ]; then
+  echo "Building the Temporal CLI failed after $(elapsed) (go install exited with $status); see Go's messages above." >&2
+  exit "$status"
+fi
+echo "Built the Temporal CLI ${TEMPORAL_CLI_VERSION} in $(elapsed): $local_cli" >&2
 echo "$TEMPORAL_CLI_VERSION" > "$marker"
 echo "$local_cli"

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Secret } from '../../activities/vendor/secret';
-import { createWebhookServer } from '../../client/webhook';
+import { createWebhookServer, temporalCallsSettled } from '../../client/webhook';
 import { freePort } from '../../scripts/lib/ports';
 
 /**
@@ -70,8 +70,56 @@ describe('webhook server without Temporal', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(await res.json()).toEqual({
       error: 'unavailable',
-      message: 'the Temporal server did not answer; retry later',
+      message: 'the Temporal server is unreachable or overloaded; retry later',
     });
+  }, 60_000);
+
+  it('with the SDK’s retries on (as in production), answers 503 at the deadline, not after the retries', async () => {
+    // The SDK retries an unreachable server with backoff sleeps of up to 5 s and used to notice the
+    // deadline only after one: a 10 s deadline answered after about 14 s (1 s here: about 1.8 s).
+    const retrying = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+    const log: string[] = [];
+    const hook = createWebhookServer({
+      secret: () => new Secret(secret),
+      client: new Client({ connection: retrying }),
+      taskQueue: 'offboarding',
+      namespace: 'default',
+      now: () => clockMs,
+      temporalTimeoutMs: 1_000,
+      log: (line) => log.push(line),
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const ts = String(Math.floor(clockMs / 1000));
+      const res = await fetch(
+        `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hr/offboarding-events`,
+        {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'X-HR-Event-Id': 'evt-retrying',
+            'X-HR-Timestamp': ts,
+            'X-HR-Signature': `v1=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`,
+          },
+          body,
+        },
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toEqual({
+        error: 'unavailable',
+        message: 'the Temporal server did not answer within 1 s; retry later',
+      });
+      // The webhook's own measure, from its log line: bounded (generously: never a measure of speed).
+      const line = log.find((l) => / 503 event=evt-retrying /.test(l)) ?? '';
+      expect(line).toMatch(/unavailable \(no answer within 1 s\) \(\d+ ms\)$/);
+      expect(Number(/\((\d+) ms\)$/.exec(line)?.[1])).toBeLessThan(20_000);
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      // The SDK's retry asleep at the deadline must wake up before the connection closes.
+      await temporalCallsSettled(hook);
+      await retrying.close().catch(() => undefined);
+    }
   }, 60_000);
 
   it('judges freshness by its own clock', async () => {
