@@ -17,6 +17,8 @@ export default tseslint.config(
       'coverage/',
       'eslint.config.mjs',
       'jest.config.js',
+      // Stand-alone scripts for other hosts, in plain Node (no project types); test/activity/notify.test.ts runs it.
+      'examples/notify-relay.js',
     ],
   },
   eslint.configs.recommended,

@@ -57,6 +57,13 @@ export interface WorkerConfig {
    * by hand; `loadWorkerConfig` always sets it.)
    */
   callsPerSecond?: { wps?: number; authing?: number };
+  /**
+   * Run notifications (activities/notify/): OFFBOARD_NOTIFY_URL, where each is POSTed, and
+   * OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE), which signs them; the URL without a
+   * secret is a configuration error. `uiBaseUrl` (TEMPORAL_UI_URL, default http://localhost:8233, as
+   * for the CLI) is the base of the run links they carry. Absent: notifications are off.
+   */
+  notify?: { url: string; secret: Secret; uiBaseUrl: string };
 }
 
 export class ConfigError extends Error {
@@ -74,17 +81,18 @@ function required(env: Env, name: string): string {
   return value;
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 function url(env: Env, name: string): string {
   const value = required(env, name);
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
-  }
+  if (!isHttpUrl(value)) throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
 }
 
@@ -138,6 +146,27 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * OFFBOARD_NOTIFY_URL and its secret, or undefined when the URL is unset. The URL is used as given
+ * (a relay may want its trailing slash) and never quoted in a message: it may carry a token.
+ */
+function notify(env: Env): WorkerConfig['notify'] {
+  const target = env.OFFBOARD_NOTIFY_URL?.trim();
+  if (!target) return undefined;
+  if (!isHttpUrl(target)) throw new ConfigError('OFFBOARD_NOTIFY_URL must be an http(s) URL');
+  if (!env.OFFBOARD_NOTIFY_SECRET && !env.OFFBOARD_NOTIFY_SECRET_FILE) {
+    throw new ConfigError(
+      'OFFBOARD_NOTIFY_URL is set but OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE) is not: ' +
+        'notifications are always signed; set the secret, or unset the URL to turn notifications off',
+    );
+  }
+  return {
+    url: target,
+    secret: secret(env, 'OFFBOARD_NOTIFY_SECRET'),
+    uiBaseUrl: env.TEMPORAL_UI_URL?.trim() ? url(env, 'TEMPORAL_UI_URL') : 'http://localhost:8233',
+  };
+}
+
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   return {
     taskQueue: env.OFFBOARDING_TASK_QUEUE?.trim() || 'offboarding',
@@ -167,6 +196,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       wps: positiveNumber(env, 'WPS_CALLS_PER_SECOND'),
       authing: positiveNumber(env, 'AUTHING_CALLS_PER_SECOND'),
     }),
+    ...withoutUndefined({ notify: notify(env) }),
   };
 }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/common';
 import { NativeConnection, Runtime, type TelemetryOptions } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../codec/data-converter';
@@ -8,11 +9,13 @@ import { createLogger } from './logging';
 import {
   activityMetricsInterceptor,
   createOffboardingMetrics,
+  createRunsNeedingAttentionGauge,
   METRIC_NAMES,
   VENDOR_CALL_DURATION_BUCKETS,
   vendorMetricsHook,
 } from './metrics';
 import { loadObservabilityConfig, type ObservabilityConfig } from './observability-config';
+import { visibilityCount, watchRunsNeedingAttention } from './runs-needing-attention';
 import { temporalConnectConfig } from './temporal';
 import { createOffboardingWorker, type OffboardingWorkerOptions } from './worker';
 import { prebuiltBundle } from './workflow-bundle';
@@ -93,8 +96,23 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
       payloadEncryption: dataConverter !== undefined,
       workflowBundle: 'codePath' in bundle ? path.basename(bundle.codePath) : 'bundled at start',
       metrics: observability.metricsBindAddress ?? 'off',
+      notifications: config.notify ? new URL(config.notify.url).host : 'off',
     });
-    await worker.run();
+    // offboarding_runs_needing_attention, only where metrics are served: a visibility count of the
+    // namespace every 30 s, through a Client on the worker's connection; stopped once the Workers have.
+    const attention =
+      observability.metricsBindAddress !== undefined
+        ? watchRunsNeedingAttention({
+            count: visibilityCount(new Client({ connection, namespace: temporal.namespace })),
+            gauge: createRunsNeedingAttentionGauge(Runtime.instance().metricMeter),
+            logger,
+          })
+        : undefined;
+    try {
+      await worker.run();
+    } finally {
+      await attention?.stop();
+    }
     logger.info('worker: stopped');
   } finally {
     await connection.close();

@@ -1,4 +1,4 @@
-import type { MetricCounter, MetricHistogram, MetricMeter } from '@temporalio/common';
+import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { VENDOR_FAILURE_TYPES, type VendorName } from '../activities/vendor/errors';
@@ -15,6 +15,8 @@ export const METRIC_NAMES = {
   vendorCallDuration: 'vendor_call_duration_seconds',
   vendorCallErrors: 'vendor_call_errors_total',
   tokenFetches: 'vendor_token_fetches_total',
+  /** A gauge, set by worker/runs-needing-attention.ts from a visibility count. */
+  runsNeedingAttention: 'offboarding_runs_needing_attention',
 } as const;
 
 /**
@@ -72,6 +74,19 @@ export function createOffboardingMetrics(meter: MetricMeter): OffboardingMetrics
     metrics.tokenFetches.add(0, { vendor: system });
   }
   return metrics;
+}
+
+/**
+ * The gauge of runs waiting for an operator (worker/runs-needing-attention.ts sets it). Apart from
+ * `createOffboardingMetrics`: only a worker process that serves metrics counts them.
+ */
+export function createRunsNeedingAttentionGauge(meter: MetricMeter): MetricGauge {
+  return meter.createGauge(
+    METRIC_NAMES.runsNeedingAttention,
+    'int',
+    'runs',
+    'Running offboarding runs in phase needs_attention, counted through visibility (the same in every worker)',
+  );
 }
 
 /** The hook the vendor clients take (`WpsClient` / `AuthingClient` option `metrics`). */

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { AuthingClient } from '../activities/authing/client';
+import { createNotifyActivities } from '../activities/notify';
 import type { VendorMetrics } from '../activities/vendor/metrics';
 import { WpsClient } from '../activities/wps/client';
 import { vendorTaskQueue } from '../workflows/task-queues';
@@ -51,8 +52,9 @@ export interface OffboardingWorkerOptions {
 }
 
 /**
- * One process's workers: workflows on the base task queue, and each vendor's activities on its own
- * queue (workflows/task-queues.ts), where the server enforces the vendor's rate across all workers.
+ * One process's workers: workflows on the base task queue, with the activity that notifies operators
+ * (activities/notify/, `notifyRun`), and each vendor's activities on its own queue
+ * (workflows/task-queues.ts), where the server enforces the vendor's rate across all workers.
  */
 export class OffboardingWorkers {
   constructor(readonly workers: readonly Worker[]) {}
@@ -95,6 +97,11 @@ export async function createOffboardingWorker(
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
+    // `notifyRun` on the base queue, which the workflow proxies it with; without OFFBOARD_NOTIFY_URL
+    // it sends nothing.
+    activities: createNotifyActivities(
+      config.notify ? { ...config.notify, namespace: options.namespace } : undefined,
+    ),
     shutdownGraceTime: SHUTDOWN_GRACE,
   });
   // Both vendor Workers put each attempt's batch on its log lines (worker/activity-log-attributes.ts),

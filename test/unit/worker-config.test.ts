@@ -142,4 +142,80 @@ describe('worker configuration', () => {
       expect(unpaced.authing.pacer).toBeUndefined();
     });
   });
+
+  describe('run notifications (OFFBOARD_NOTIFY_URL, OFFBOARD_NOTIFY_SECRET)', () => {
+    const NOTIFY_SECRET = 'notify-secret-value-456';
+    const URL = 'https://relay.example/offboarding/';
+
+    it('are off when the URL is unset or empty, whatever else is set', () => {
+      expect('notify' in loadWorkerConfig(complete)).toBe(false);
+      expect(
+        'notify' in
+          loadWorkerConfig({ ...complete, OFFBOARD_NOTIFY_URL: ' ', OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET }),
+      ).toBe(false);
+    });
+
+    it('read the URL as given, the secret, and the Web UI base of the links (default as for the CLI)', () => {
+      const config = loadWorkerConfig({
+        ...complete,
+        OFFBOARD_NOTIFY_URL: URL,
+        OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET,
+      });
+      expect(config.notify?.url).toBe(URL);
+      expect(config.notify?.secret.reveal()).toBe(NOTIFY_SECRET);
+      expect(config.notify?.uiBaseUrl).toBe('http://localhost:8233');
+      expect(JSON.stringify(config) + inspect(config, { depth: 9 })).not.toContain(NOTIFY_SECRET);
+      expect(
+        loadWorkerConfig({
+          ...complete,
+          OFFBOARD_NOTIFY_URL: URL,
+          OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET,
+          TEMPORAL_UI_URL: 'https://temporal.example.com/',
+        }).notify?.uiBaseUrl,
+      ).toBe('https://temporal.example.com');
+    });
+
+    it('refuse a URL without a secret (fail closed), naming both variables', () => {
+      expect(errorOf({ ...complete, OFFBOARD_NOTIFY_URL: URL }).message).toBe(
+        'OFFBOARD_NOTIFY_URL is set but OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE) is not: ' +
+          'notifications are always signed; set the secret, or unset the URL to turn notifications off',
+      );
+    });
+
+    it('read the secret from a file, not both, as every secret', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-notify-'));
+      const file = path.join(dir, 'notify');
+      fs.writeFileSync(file, `${NOTIFY_SECRET}\n`);
+      const withUrl = { ...complete, OFFBOARD_NOTIFY_URL: URL };
+      expect(
+        loadWorkerConfig({ ...withUrl, OFFBOARD_NOTIFY_SECRET_FILE: file }).notify?.secret.reveal(),
+      ).toBe(NOTIFY_SECRET);
+      expect(
+        errorOf({ ...withUrl, OFFBOARD_NOTIFY_SECRET_FILE: file, OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET })
+          .message,
+      ).toBe('set OFFBOARD_NOTIFY_SECRET or OFFBOARD_NOTIFY_SECRET_FILE, not both');
+      expect(errorOf({ ...withUrl, OFFBOARD_NOTIFY_SECRET_FILE: path.join(dir, 'nope') }).message).toMatch(
+        /^OFFBOARD_NOTIFY_SECRET_FILE names a file that cannot be read \(ENOENT\)/,
+      );
+      fs.rmSync(dir, { recursive: true });
+    });
+
+    it('refuse a URL that is not http(s) without quoting it (it may hold a token), and a bad TEMPORAL_UI_URL', () => {
+      const secretUrl = 'hooks.example/services/T0/B0/token-in-the-path';
+      const message = errorOf({
+        ...complete,
+        OFFBOARD_NOTIFY_URL: secretUrl,
+        OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET,
+      }).message;
+      expect(message).toBe('OFFBOARD_NOTIFY_URL must be an http(s) URL');
+      expect(
+        errorOf({
+          ...complete,
+          OFFBOARD_NOTIFY_URL: URL,
+          OFFBOARD_NOTIFY_SECRET: NOTIFY_SECRET,
+          TEMPORAL_UI_URL: 'localhost:8233',
+        }).message,
+      ).toBe('TEMPORAL_UI_URL must be an http(s) URL, got "localhost:8233"');
+    });
+  });
 });

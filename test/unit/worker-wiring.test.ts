@@ -78,6 +78,8 @@ describe('worker wiring', () => {
     expect(created[0]?.workflowBundle).toEqual({ code: '' });
     expect(Object.keys(created[1]?.activities ?? {})).toEqual(['disableWpsUsers']);
     expect(Object.keys(created[2]?.activities ?? {})).toEqual(['resignAuthingUsers']);
+    // The notify activity on the base queue, with the workflows that call it.
+    expect(Object.keys(created[0]?.activities ?? {})).toEqual(['notifyRun']);
   });
 
   it('puts the log attributes interceptor on both vendor Workers even when none is given', async () => {
