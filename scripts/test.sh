@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+# The Web UI browser test drives Debian's Chromium (apt-get install chromium when it is missing).
+bash scripts/ensure-chromium.sh
 exec npx --no-install jest "$@"
