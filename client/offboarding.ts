@@ -1,6 +1,9 @@
 import { OUTCOME_STATUSES, SYSTEMS, type System } from '../workflows/outcome';
 import { createHash } from 'node:crypto';
 import {
+  ApplicationFailure,
+  CancelledFailure,
+  WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
@@ -13,13 +16,17 @@ import {
   cancelSignal,
   chunkOutcomesQuery,
   progressQuery,
+  reportQuery,
   rescheduleUpdate,
+  retryUpdate,
+  waiveUpdate,
   type Progress,
 } from '../workflows/messages';
+import { ACCESS_NOT_CUT } from '../workflows/result';
 import type { RunOptions } from '../workflows/options';
-import { isFailure, type LeaverOutcome } from '../workflows/outcome';
+import type { LeaverOutcome } from '../workflows/outcome';
 import { splitLeavers } from '../workflows/plan';
-import { workflowIdFor, type Leaver, type OffboardingRequest, type ValidRequest } from '../workflows/request';
+import { workflowIdFor, type OffboardingRequest, type ValidRequest } from '../workflows/request';
 import type { CompleteResult, OffboardingResult } from '../workflows/result';
 import { LEAVER_COUNT, PHASE, REQUEST_ID, FAILED_COUNT } from '../workflows/search-attributes';
 import { assertValidRequest } from '../workflows/validation';
@@ -144,7 +151,30 @@ export async function startOffboarding(
 
 /** The run's result with every leaver's outcome, joined from its chunk runs when it was split. */
 export async function resultOf(client: Client, requestId: string): Promise<CompleteResult> {
-  return completeResult(client, await handleOf(client, requestId).result());
+  return completeResult(client, await endOf(client, workflowIdFor(requestId)));
+}
+
+/**
+ * How a run ended: its result, or, for a run that ended Canceled or Failed (its deadline passed with
+ * leavers not cut), which has none, its `report` (a worker answers it by replaying the run). Waits
+ * for a run still open.
+ */
+export async function endOf(client: Client, workflowId: string): Promise<OffboardingResult> {
+  const handle = client.workflow.getHandle<typeof offboarding>(workflowId);
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = err.cause;
+    const ended =
+      cause instanceof CancelledFailure ||
+      (cause instanceof ApplicationFailure && cause.type === ACCESS_NOT_CUT);
+    if (!ended) throw err;
+    const report = await handle.query(reportQuery);
+    // Cancelled before it was ever told how (a run of an older version): the failure says it all.
+    if (!report) throw err;
+    return report;
+  }
 }
 
 export async function completeResult(client: Client, result: OffboardingResult): Promise<CompleteResult> {
@@ -220,8 +250,15 @@ export async function progressOf(client: Client, requestId: string): Promise<Pro
   return progress;
 }
 
+/**
+ * The reason goes first (a signal), then Temporal's own cancellation, so the run ends Canceled in
+ * the Web UI, as when an operator cancels it there.
+ */
 export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {
-  await whileOpen(client, requestId, 'cancelled', (h) => h.signal(cancelSignal, reason));
+  await whileOpen(client, requestId, 'cancelled', async (h) => {
+    await h.signal(cancelSignal, reason);
+    await h.cancel();
+  });
 }
 
 export async function rescheduleOffboarding(
@@ -257,43 +294,19 @@ export async function continueOffboarding(
   );
 }
 
-/** The request id of the retry of `requestId`: `x` → `x.retry-1`, `x.retry-1` → `x.retry-2`. */
-export function retryRequestId(requestId: string): string {
-  const match = /^(.*)\.retry-(\d+)$/.exec(requestId);
-  return match ? `${match[1]}.retry-${Number(match[2]) + 1}` : `${requestId}.retry-1`;
+/** Tries the leavers whose access is not cut again, in the same run (`needs_attention` only). */
+export async function retryOffboarding(client: Client, requestId: string): Promise<Progress> {
+  return whileOpen(client, requestId, 'retried', (h) => h.executeUpdate(retryUpdate));
 }
 
-/**
- * A new request of the leavers that failed in a finished run, each with only the ids of the systems
- * that failed for it, or undefined when nothing failed.
- */
-export function failuresRequest(result: CompleteResult): OffboardingRequest | undefined {
-  const leavers = result.outcomes.filter(isFailure).map((o): Leaver => {
-    const leaver: Leaver = {};
-    if (o.employeeId !== undefined) leaver.employeeId = o.employeeId;
-    if (o.wps.status === 'failed' && o.wpsUserId !== undefined) leaver.wpsUserId = o.wpsUserId;
-    if (o.authing.status === 'failed' && o.authingUserId !== undefined)
-      leaver.authingUserId = o.authingUserId;
-    return leaver;
-  });
-  if (leavers.length === 0) return undefined;
-  return {
-    requestId: retryRequestId(result.requestId),
-    authingUserIdType: result.authingUserIdType,
-    leavers,
-  };
-}
-
-/**
- * Re-runs only the failures of a finished run, as a new run `<requestId>.retry-N` (idempotent like
- * any start). Returns undefined when the run had no failures.
- */
-export async function retryFailed(
+/** Accepts what remains of a run in `needs_attention`, recording who decided and why. */
+export async function waiveOffboarding(
   client: Client,
   requestId: string,
-  options: StartOptions,
-): Promise<StartedRun | undefined> {
-  const request = failuresRequest(await resultOf(client, requestId));
-  if (!request) return undefined;
-  return startOffboarding(client, request, { ...options, note: `retry of the failures of ${requestId}` });
+  by: string,
+  reason: string,
+): Promise<Progress> {
+  return whileOpen(client, requestId, 'waived', (h) =>
+    h.executeUpdate(waiveUpdate, { args: [{ by, reason }] }),
+  );
 }

@@ -6,7 +6,7 @@ import { toCsv } from './csv';
 
 function cell(outcome: SystemOutcome): string {
   if (outcome.status !== 'failed') return outcome.status;
-  return `failed (${outcome.code ?? '?'}${outcome.vendorRequestId ? `, request ${outcome.vendorRequestId}` : ''})`;
+  return `failed${outcome.waived ? ', waived' : ''} (${outcome.code ?? '?'}${outcome.vendorRequestId ? `, request ${outcome.vendorRequestId}` : ''})`;
 }
 
 /** One line: `request X: completed (6 leavers, 0 failed)`. */
@@ -19,6 +19,7 @@ export function formatHeadline(result: OffboardingResult): string {
     ...(result.notFoundAccepted ?? []).map(
       (a) => `${a.system === 'wps' ? 'WPS 365' : 'Authing'} not_found accepted by ${a.by}: ${a.reason}`,
     ),
+    ...(result.waivers ?? []).map((w) => `${w.leavers} waived by ${w.by}: ${w.reason}`),
     result.cancelReason !== undefined ? `cancelled: ${result.cancelReason}` : undefined,
     result.approvedBy !== undefined ? `approved by ${result.approvedBy}` : undefined,
   ].filter((s) => s !== undefined);
@@ -114,7 +115,7 @@ export const RESULT_CSV_COLUMNS = [
 /** Every leaver's outcome as CSV, one line each, for a spreadsheet or an HR system's import. */
 export function resultCsv(outcomes: readonly LeaverOutcome[]): string {
   const system = (o: SystemOutcome): string[] => [
-    o.status,
+    o.waived ? 'failed, waived' : o.status,
     o.code ?? '',
     o.message ?? '',
     o.vendorRequestId ?? '',

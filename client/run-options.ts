@@ -19,6 +19,8 @@ export interface RunOptionInputs {
   concurrency?: string;
   approvalThreshold?: string;
   notFoundThreshold?: string;
+  deadlineDays?: string;
+  authingWaitSeconds?: string;
 }
 
 interface Setting {
@@ -27,6 +29,8 @@ interface Setting {
   env: string;
   min: number;
   max: number;
+  /** The run option it sets, when not the key itself, and what one unit is in it. */
+  option?: { name: 'deadlineMs' | 'authingWaitMs'; unitMs: number };
 }
 
 const SETTINGS: Setting[] = [
@@ -38,6 +42,22 @@ const SETTINGS: Setting[] = [
     env: 'OFFBOARDING_APPROVAL_THRESHOLD',
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
+  },
+  {
+    key: 'deadlineDays',
+    flag: '--deadline-days',
+    env: 'OFFBOARDING_DEADLINE_DAYS',
+    min: 1,
+    max: 90,
+    option: { name: 'deadlineMs', unitMs: 86_400_000 },
+  },
+  {
+    key: 'authingWaitSeconds',
+    flag: '--authing-wait-seconds',
+    env: 'OFFBOARDING_AUTHING_WAIT_SECONDS',
+    min: 1,
+    max: 86_400,
+    option: { name: 'authingWaitMs', unitMs: 1_000 },
   },
 ];
 
@@ -57,7 +77,8 @@ export function runOptionsFrom(inputs: RunOptionInputs, env: Record<string, stri
           : `${setting.min} to ${setting.max}`;
       throw new RunOptionError(`${source} must be a whole number, ${range}; got "${raw}"`);
     }
-    options[setting.key] = value;
+    if (setting.option) options[setting.option.name] = value * setting.option.unitMs;
+    else options[setting.key as 'batchSize' | 'concurrency' | 'approvalThreshold'] = value;
   }
   // A share, not a count: read on its own.
   const share = inputs.notFoundThreshold ?? (env[NOT_FOUND_ENV] === '' ? undefined : env[NOT_FOUND_ENV]);

@@ -55,11 +55,20 @@ import { vendorTaskQueue } from './task-queues';
 export interface Gate {
   state: 'unproven' | 'probing' | 'proven' | 'stopped';
   reason?: string;
+  /** Stopped by a transient failure (the vendor down): the run retries the system on its own. */
+  transient?: true;
 }
 export type Gates = Record<System, Gate>;
 
 export function newGates(): Gates {
   return { wps: { state: 'unproven' }, authing: { state: 'unproven' } };
+}
+
+/** Puts `gate` in the state `next` says, dropping what the old state had said. */
+export function setGate(gate: Gate, next: Gate): void {
+  delete gate.reason;
+  delete gate.transient;
+  Object.assign(gate, next);
 }
 
 /** Why a run stopped for an operator: `not_found` that looks like a wrong tenant or id field. */
@@ -95,6 +104,8 @@ export interface BatchRunSettings {
   callSlots: CallSlotsOfRun;
   /** How long transient failures are retried before a batch is recorded failed (ms). */
   retryWindowMs: number;
+  /** How long a WPS step is retried before the batch's Authing step goes ahead without it (ms). */
+  authingWaitMs: number;
   /** Numbering shown in the Web UI: this run's first batch is batch `batchOffset + 1` of `batchesTotal`. */
   batchOffset: number;
   batchesTotal: number;
@@ -151,8 +162,10 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
     startToCloseTimeout: '2 minutes',
     // The activity heartbeats while it works, so a worker that dies is noticed in seconds, not minutes.
     heartbeatTimeout: '20 seconds',
-    // The request's window for transient failures; non-retryable types stop at once.
-    scheduleToCloseTimeout: settings.retryWindowMs,
+    // The request's window for transient failures; non-retryable types stop at once. WPS gives up
+    // sooner, so that its outage does not hold back the Authing step (the run retries it later).
+    scheduleToCloseTimeout:
+      system === 'wps' ? Math.min(settings.retryWindowMs, settings.authingWaitMs) : settings.retryWindowMs,
     // A failed attempt is retried soon: the client has already retried what it safely could (a 429's
     // Retry-After comes back as the failure's own delay), and the next attempt re-reads first.
     retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -286,13 +299,14 @@ export async function runBatches(
         status: 'failed',
         code: NOT_ATTEMPTED,
         message: cut(`not sent: ${gate.reason ?? ''}`),
+        ...(gate.transient ? { transient: true as const } : {}),
       };
       return ids.map(() => ({ ...outcome }));
     }
     if (gate.state === 'proven') return call(system, ids, summary, batchNumber, false, acted);
     gate.state = 'probing';
     const decide = (next: Gate): void => {
-      Object.assign(gate, next);
+      setGate(gate, next);
       if (next.state !== 'unproven') settings.onGateDecided?.(system, { ...gate });
     };
     try {
@@ -306,13 +320,16 @@ export async function runBatches(
       // bisected, each half probing again; anything else stops the system.
       if (actedOf(err).length > 0) decide({ state: 'proven' });
       else if (refusesIds(err)) decide({ state: 'unproven' });
-      else
+      else {
+        const failure = failureOutcome(err);
         decide({
           state: 'stopped',
           reason: cut(
-            `the first ${system === 'wps' ? 'WPS' : 'Authing'} batch failed: ${failureOutcome(err).message ?? ''}`,
+            `the first ${system === 'wps' ? 'WPS' : 'Authing'} batch failed: ${failure.message ?? ''}`,
           ),
+          ...(failure.transient ? { transient: true as const } : {}),
         });
+      }
       throw err;
     }
   };
@@ -484,10 +501,13 @@ export function failureOutcome(err: unknown): SystemOutcome {
   // Say why retrying stopped when it was the retry window, not the error itself. The retry policy
   // sets no attempt limit, so a retryable failure that ends the activity also means the window ran
   // out, whatever state the server reported it with (seen under load: not TIMEOUT).
+  // A timeout of the activity itself (its window ran out mid-attempt) is the same.
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  const retryable = cause instanceof ApplicationFailure && !cause.nonRetryable;
+  const retryable =
+    (cause instanceof ApplicationFailure && !cause.nonRetryable) || cause instanceof TimeoutFailure;
   if (err instanceof ActivityFailure && (err.retryState === RetryState.TIMEOUT || retryable)) {
     outcome.message = cut(`gave up at the end of the retry window; last error: ${outcome.message ?? ''}`);
+    outcome.transient = true;
   }
   return outcome;
 }

@@ -7,17 +7,30 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { countSkipped, newRunState, runBatches, type Gates, type NotFoundHold } from './batch-runner';
+import { attend } from './attention';
+import {
+  countSkipped,
+  newRunState,
+  runBatches,
+  type BatchRunSettings,
+  type Gates,
+  type NotFoundHold,
+} from './batch-runner';
 import {
   cancelSignal,
   chunkDrainingSignal,
   chunkGateSignal,
+  chunkAttentionSignal,
   chunkHeldSignal,
   chunkOutcomesQuery,
   chunkProgressQuery,
   holdSignal,
   resumeSignal,
+  retrySignal,
+  waiveSignal,
+  type Waiver,
 } from './messages';
+import { isWaived } from './outcome';
 import type { OutcomeCounts, System } from './outcome';
 import { planBatches } from './plan';
 import type { AuthingUserIdType, Leaver } from './request';
@@ -41,6 +54,9 @@ export interface ChunkInput {
   /** The parent run's limit on vendor calls in flight, shared by all its chunks. */
   callSlots?: CallSlotsOfRun;
   retryWindowMs: number;
+  authingWaitMs: number;
+  /** Epoch ms: the run's deadline for leavers whose access is not cut (workflows/attention.ts). */
+  deadlineMs: number;
   /** This chunk's first batch is batch `batchOffset + 1` of `batchesTotal` in the request. */
   batchOffset: number;
   batchesTotal: number;
@@ -58,6 +74,7 @@ export interface ChunkResult {
   first: number;
   leavers: number;
   failedLeavers: number;
+  waivedLeavers?: number;
   batches: number;
   totals: Record<System, OutcomeCounts>;
   /** The canary gates as the chunk left them. */
@@ -85,6 +102,16 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   setHandler(holdSignal, (hold) => {
     if (!accepted.has(hold.system) && !holds.some((h) => h.system === hold.system)) holds.push(hold);
   });
+  let retries = 0;
+  let waiting = false;
+  let waiver: Waiver | undefined;
+  setHandler(retrySignal, () => {
+    retries += 1;
+  });
+  setHandler(waiveSignal, (next) => {
+    // Only what waits now is waived: a failure that comes later is the operator's to see first.
+    if (waiting) waiver ??= next;
+  });
   setHandler(resumeSignal, (system) => {
     accepted.add(system);
     for (let i = holds.length - 1; i >= 0; i--) if (holds[i]?.system === system) holds.splice(i, 1);
@@ -110,35 +137,57 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
   } else {
     // Chunks that ran before the parent listened for it replay without the signal.
     const announce = parent !== undefined && patched(CHUNK_DRAINING_PATCH);
-    const run = () =>
-      runBatches(batches, state, {
-        taskQueue: workflowInfo().taskQueue,
-        authingUserIdType: input.authingUserIdType,
-        concurrency: input.concurrency,
-        // Chunks started before the parent passed its limit: the chunk's own.
-        callSlots: input.callSlots ?? { run: workflowInfo().workflowId, limit: input.concurrency },
-        retryWindowMs: input.retryWindowMs,
-        batchOffset: input.batchOffset,
-        batchesTotal: input.batchesTotal,
-        isCancelled: () => cancelled,
-        gates: input.gates,
-        onGateDecided: (system, gate) => tell('the canary', (h) => h.signal(chunkGateSignal, system, gate)),
-        notFound: {
-          threshold: input.notFoundThreshold,
-          accepted,
-          held: () => holds[0],
-          pending: () => holds,
-          hold: (next) => {
-            if (holds.some((h) => h.system === next.system)) return;
-            holds.push(next);
-            tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
-          },
+    const settings: BatchRunSettings = {
+      taskQueue: workflowInfo().taskQueue,
+      authingUserIdType: input.authingUserIdType,
+      concurrency: input.concurrency,
+      // Chunks started before the parent passed its limit: the chunk's own.
+      callSlots: input.callSlots ?? { run: workflowInfo().workflowId, limit: input.concurrency },
+      retryWindowMs: input.retryWindowMs,
+      authingWaitMs: input.authingWaitMs,
+      batchOffset: input.batchOffset,
+      batchesTotal: input.batchesTotal,
+      isCancelled: () => cancelled,
+      gates: input.gates,
+      onGateDecided: (system, gate) => tell('the canary', (h) => h.signal(chunkGateSignal, system, gate)),
+      notFound: {
+        threshold: input.notFoundThreshold,
+        accepted,
+        held: () => holds[0],
+        pending: () => holds,
+        hold: (next) => {
+          if (holds.some((h) => h.system === next.system)) return;
+          holds.push(next);
+          tell('a not_found hold', (h) => h.signal(chunkHeldSignal, input.chunk, next));
         },
-        onLastBatchTaken: () => {
-          // If the parent cannot be told, it starts the next chunk when this one ends.
-          if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
+      },
+      onLastBatchTaken: () => {
+        // If the parent cannot be told, it starts the next chunk when this one ends.
+        if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
+      },
+    };
+    const tellRemaining = (remaining: number): void =>
+      tell('what waits', (h) => h.signal(chunkAttentionSignal, input.chunk, remaining));
+    const run = async (): Promise<void> => {
+      await runBatches(batches, state, settings);
+      const waived = await attend(state, settings, {
+        deadlineMs: input.deadlineMs,
+        batchSize: input.batchSize,
+        isCancelled: () => cancelled,
+        retries: () => retries,
+        takeWaiver: () => waiver,
+        onWaiting: (remaining) => {
+          waiting = true;
+          tellRemaining(remaining);
+        },
+        onRetrying: () => {
+          waiting = false;
+          tellRemaining(0);
         },
       });
+      if (waiting || waived) tellRemaining(0);
+      waiting = false;
+    };
     await CancellationScope.nonCancellable(run);
   }
   countSkipped(state);
@@ -151,6 +200,7 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
     first: input.first,
     leavers: input.leavers.length,
     failedLeavers: state.failedLeavers,
+    waivedLeavers: state.outcomes.filter(isWaived).length,
     batches: batches.length,
     totals: state.counts,
     gates: input.gates,

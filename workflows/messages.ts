@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Gate, NotFoundHold } from './batch-runner';
 import type { LeaverOutcome, OutcomeCounts, System } from './outcome';
 import type { Leaver } from './request';
+import type { OffboardingResult } from './result';
 
 /** The workflow's messages, defined once and imported by the client. */
 
@@ -14,17 +15,24 @@ export const PHASES = [
   'awaiting_approval',
   'running',
   /**
-   * Stopped for an operator: the not_found guard found unknown ids that look like a wrong tenant or
-   * a misread answer (`hold` in progress has the evidence). `continue` or `cancel`.
+   * Waiting for an operator, with leavers whose access is not cut: failures the run retries on a
+   * durable backoff until its deadline (`retry` now, `waive` to accept), or the not_found guard's
+   * unknown ids that look like a wrong tenant or a misread answer (`hold` has the evidence;
+   * `continue`). `cancel` in either case.
    */
   'needs_attention',
+  /** Every leaver's access cut, or what remained waived by an operator (Temporal: Completed). */
   'completed',
+  /** Runs of 0.1.0 before `needs_attention` waited for failures; kept so their results read. */
   'completed_with_failures',
+  /** Temporal: Canceled. */
   'cancelled',
+  /** The deadline passed with leavers whose access is not cut (Temporal: Failed). */
+  'failed',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const FINAL_PHASES = ['completed', 'completed_with_failures', 'cancelled'] as const;
+export const FINAL_PHASES = ['completed', 'completed_with_failures', 'cancelled', 'failed'] as const;
 export type FinalStatus = (typeof FINAL_PHASES)[number];
 
 export interface Approval {
@@ -53,6 +61,14 @@ export interface Progress {
   approval: Approval;
   /** Set once a cancel arrived. */
   cancelReason?: string;
+  /** Leavers whose access is not cut in at least one system, while the run waits on them. */
+  remainingLeavers?: number;
+  /** ISO time at which the run ends Failed if leavers still remain. */
+  deadline?: string;
+  /** ISO time of the next retry of the transient failures, while `needs_attention`. */
+  nextRetry?: string;
+  /** Operators' waivers of what remained. */
+  waivers?: Waiver[];
   /** Per system, whether the vendor's action was seen to take effect (the canary). */
   canary?: Record<System, Gate>;
   /** While `needs_attention`: why, with the evidence. */
@@ -96,6 +112,35 @@ export interface NotFoundAcceptance extends ContinueInput {
 export const continueUpdate = defineUpdate<Progress, [ContinueInput]>('continue');
 
 export const progressQuery = defineQuery<Progress>('progress');
+
+export interface WaiveInput {
+  /** Who decided, for the audit trail (an operator id, not a secret). */
+  by: string;
+  /** Why the remaining leavers may keep their access as it is (say, "closed by hand in WPS"). */
+  reason: string;
+}
+export interface Waiver extends WaiveInput {
+  /** ISO time of the decision. */
+  at: string;
+  /** Leavers whose remaining failures this waiver accepted (in a chunked run: in the parent, 0). */
+  leavers: number;
+}
+/**
+ * While `needs_attention`: tries the leavers whose access is not cut again, now, in the same run and
+ * with the same checks (read first, the canary again for a system it had stopped). Refused when
+ * nothing remains.
+ */
+export const retryUpdate = defineUpdate<Progress, []>('retry');
+/**
+ * While `needs_attention`: accepts what remains (failures and the not_found guard's unknown ids),
+ * recorded in the result; the run then ends Completed. Refused when nothing remains.
+ */
+export const waiveUpdate = defineUpdate<Progress, [WaiveInput]>('waive');
+/**
+ * The run's report (the result's shape) once it has ended: how a Canceled or Failed run, which has
+ * no result, tells what was and was not done. Answered by a worker replaying the closed run.
+ */
+export const reportQuery = defineQuery<OffboardingResult | undefined>('report');
 
 /**
  * Before the run starts (scheduled, awaiting approval, receiving): nothing is touched, ever. While
@@ -160,3 +205,9 @@ export const chunkHeldSignal = defineSignal<[chunk: number, hold: NotFoundHold]>
 export const resumeSignal = defineSignal<[system: System]>('resume');
 /** Sent by the parent to its running chunks: the run holds for an operator (from any chunk). */
 export const holdSignal = defineSignal<[hold: NotFoundHold]>('hold');
+/** Sent by a chunk run to its parent: how many of its leavers wait for attention now (0: none). */
+export const chunkAttentionSignal = defineSignal<[chunk: number, remaining: number]>('chunkAttention');
+/** Sent by the parent to its chunks waiting for attention: `retry` now. */
+export const retrySignal = defineSignal('retry');
+/** Sent by the parent to its chunks waiting for attention: what remains is waived. */
+export const waiveSignal = defineSignal<[waiver: Waiver]>('waive');

@@ -1,21 +1,26 @@
 import {
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
+  proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { attend } from './attention';
 import {
   countSkipped,
   newGates,
   newRunState,
   runBatches,
+  type BatchRunSettings,
   type BatchRunState,
   type Gates,
   type NotFoundGuard,
@@ -27,16 +32,25 @@ import {
   addLeaversUpdate,
   approveUpdate,
   cancelSignal,
+  chunkAttentionSignal,
   chunkDrainingSignal,
   chunkGateSignal,
   chunkHeldSignal,
   continueUpdate,
+  FINAL_PHASES,
   holdSignal,
   resumeSignal,
   type ContinueInput,
   type NotFoundAcceptance,
   progressQuery,
+  reportQuery,
   rescheduleUpdate,
+  retrySignal,
+  retryUpdate,
+  waiveSignal,
+  waiveUpdate,
+  type WaiveInput,
+  type Waiver,
   type Approval,
   type ApproveInput,
   type LeaverPart,
@@ -47,12 +61,13 @@ import {
   type Progress,
 } from './messages';
 import { resolveRunOptions, type ResolvedRunOptions, type RunOptions } from './options';
-import { emptyCounts, type OutcomeCounts, type System } from './outcome';
+import type { NotifyActivities, RunNotification } from './notification';
+import { emptyCounts, isWaived, type OutcomeCounts, type System } from './outcome';
 import { LeaverParts } from './parts';
 import { CHUNK_MAX_LEAVERS, PART_MAX_BYTES, planBatches, planChunks, splitLeavers } from './plan';
 import { MAX_IDS_PER_CALL, type Leaver, type OffboardingRequest } from './request';
-import type { ChunkSummary, OffboardingResult } from './result';
-import { FAILED_COUNT, NOT_FOUND_COUNT, PHASE, REQUEST_ID } from './search-attributes';
+import { ACCESS_NOT_CUT, type ChunkSummary, type OffboardingResult } from './result';
+import { FAILED_COUNT, NOT_FOUND_COUNT, PHASE, REQUEST_ID, RUN_KIND } from './search-attributes';
 import {
   DEFAULT_VALIDATION_LIMITS,
   describeIssues,
@@ -72,6 +87,18 @@ const EVEN_CHUNKS_PATCH = 'even-chunks';
 
 /** Who approves or decides: an operator id for the audit trail. */
 const OPERATOR = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u;
+/** Why an operator decided: one line. */
+const REASON = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,499}$/u;
+
+/**
+ * Operators are told when a run needs them and when it ends (activities/notify/). Retried like any
+ * activity; a notification that cannot be delivered within the window is logged, never blocks the run.
+ */
+const notifier = proxyActivities<NotifyActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+});
 
 function invalid(message: string, issues: ValidationIssue[] = []): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'InvalidRequest', ...issues);
@@ -131,6 +158,19 @@ export async function offboarding(
   const accepted = new Set<System>();
   /** Running chunks, told when an operator accepts a hold. */
   const runningChunks = new Set<string>();
+  // Leavers whose access is not cut, waiting for an operator or the next retry (workflows/attention.ts).
+  let deadlineMs: number | undefined;
+  let retries = 0;
+  let inlineWaiting = 0;
+  let nextRetryMs: number | undefined;
+  let pendingWaiver: Waiver | undefined;
+  const waivers: Waiver[] = [];
+  /** Chunk runs waiting for attention, by workflow id, with their leavers waiting. */
+  const chunksWaiting = new Map<string, number>();
+  let waivedLeavers = 0;
+  let temporalCancelled = false;
+  let report: OffboardingResult | undefined;
+  const remaining = (): number => [...chunksWaiting.values()].reduce((n, m) => n + m, inlineWaiting);
 
   const started = (): boolean =>
     phase !== 'validating' && phase !== 'receiving' && phase !== 'scheduled' && phase !== 'awaiting_approval';
@@ -152,6 +192,10 @@ export async function offboarding(
     ...(holds[0] !== undefined ? { hold: holds[0] } : {}),
     ...(notFoundAccepted.length > 0 ? { notFoundAccepted: [...notFoundAccepted] } : {}),
     ...(runningChunks.size > 0 ? { runningChunks: [...runningChunks] } : {}),
+    ...(remaining() > 0 ? { remainingLeavers: remaining() } : {}),
+    ...(deadlineMs !== undefined ? { deadline: new Date(deadlineMs).toISOString() } : {}),
+    ...(nextRetryMs !== undefined ? { nextRetry: new Date(nextRetryMs).toISOString() } : {}),
+    ...(waivers.length > 0 ? { waivers: [...waivers] } : {}),
   });
 
   const cancel = (reason: string): void => {
@@ -162,6 +206,7 @@ export async function offboarding(
   };
 
   setHandler(progressQuery, progress);
+  setHandler(reportQuery, () => report);
   setHandler(cancelSignal, (reason) => cancel(reason ?? 'cancelled by an operator'));
   setHandler(
     rescheduleUpdate,
@@ -211,13 +256,8 @@ export async function offboarding(
     ({ by, reason, system }) => {
       const at = system === undefined ? 0 : holds.findIndex((h) => h.system === system);
       const hold = holds.splice(at, 1)[0];
-      if (hold) {
-        accepted.add(hold.system);
-        notFoundAccepted.push({ system: hold.system, by, reason, at: new Date().toISOString(), hold });
-        log.info('not_found accepted by an operator', { system: hold.system, by });
-        for (const id of runningChunks) resume(id, hold.system);
-      }
-      if (holds.length === 0 && phase === 'needs_attention') enter('running');
+      if (hold) accept(hold, by, reason);
+      reconsider();
       return progress();
     },
     {
@@ -233,16 +273,64 @@ export async function offboarding(
           );
         if (typeof input?.by !== 'string' || !OPERATOR.test(input.by))
           throw new Error('by must name who decides (1-128 characters, no control characters)');
-        if (
-          typeof input.reason !== 'string' ||
-          !/^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,499}$/u.test(input.reason)
-        )
+        if (typeof input.reason !== 'string' || !REASON.test(input.reason))
           throw new Error(
             'reason must say why the unknown ids are fine (1-500 characters, no control characters)',
           );
       },
     },
   );
+  setHandler(
+    retryUpdate,
+    () => {
+      retries += 1;
+      log.info('retry asked by an operator', { remaining: remaining() });
+      for (const id of chunksWaiting.keys()) tellChunk(id, 'a retry', (h) => h.signal(retrySignal));
+      return progress();
+    },
+    {
+      validator: () => {
+        if (remaining() === 0)
+          throw new Error(
+            holds.length > 0
+              ? 'no failure waits to be retried; the run holds for unknown ids (offboard continue, or waive)'
+              : `no leaver waits to be retried (phase ${phase})`,
+          );
+      },
+    },
+  );
+  setHandler(
+    waiveUpdate,
+    ({ by, reason }) => {
+      const waiver: Waiver = { by, reason, at: new Date().toISOString(), leavers: remaining() };
+      waivers.push(waiver);
+      log.info('what remains waived by an operator', { by, leavers: waiver.leavers });
+      // The not_found guard's unknown ids are accepted as with continue.
+      for (const hold of holds.splice(0)) accept(hold, by, reason);
+      if (inlineWaiting > 0) pendingWaiver = waiver;
+      for (const id of chunksWaiting.keys()) tellChunk(id, 'a waiver', (h) => h.signal(waiveSignal, waiver));
+      reconsider();
+      return progress();
+    },
+    {
+      validator: (input: Partial<WaiveInput> | undefined) => {
+        if (remaining() === 0 && holds.length === 0)
+          throw new Error(`nothing waits for an operator (phase ${phase}); there is nothing to waive`);
+        if (typeof input?.by !== 'string' || !OPERATOR.test(input.by))
+          throw new Error('by must name who decides (1-128 characters, no control characters)');
+        if (typeof input.reason !== 'string' || !REASON.test(input.reason))
+          throw new Error(
+            'reason must say why what remains may stay as it is (1-500 characters, no control characters)',
+          );
+      },
+    },
+  );
+  setHandler(chunkAttentionSignal, (chunk, waiting) => {
+    const id = `${workflowInfo().workflowId}-chunk-${chunk}`;
+    if (waiting > 0) chunksWaiting.set(id, waiting);
+    else chunksWaiting.delete(id);
+    reconsider();
+  });
   setHandler(chunkGateSignal, (system, gate) => {
     if (gates[system].state !== 'proven' && gates[system].state !== 'stopped')
       Object.assign(gates[system], gate);
@@ -259,14 +347,61 @@ export async function offboarding(
     validator: (input: Partial<PlacedLeaverPart> | undefined) => parts.checkPlaced(input),
   });
 
+  const notFoundCount = (): number => {
+    const counts = inline?.counts ?? chunkCounts;
+    return counts.wps.not_found + counts.authing.not_found;
+  };
+  /** The Web UI's list columns: phase, leavers not cut, not_found, kept current. */
+  const publish = (): void =>
+    upsertSearchAttributes([
+      { key: PHASE, value: phase },
+      { key: FAILED_COUNT, value: failedLeavers + remaining() },
+      { key: NOT_FOUND_COUNT, value: notFoundCount() },
+      { key: RUN_KIND, value: 'request' },
+    ]);
   const enter = (next: Phase): void => {
     phase = next;
-    const counts = inline?.counts ?? chunkCounts;
-    upsertSearchAttributes([
-      { key: PHASE, value: next },
-      { key: FAILED_COUNT, value: failedLeavers },
-      { key: NOT_FOUND_COUNT, value: counts.wps.not_found + counts.authing.not_found },
-    ]);
+    publish();
+  };
+  const notification = (why: string): RunNotification => ({
+    requestId: valid.requestId,
+    workflowId: workflowInfo().workflowId,
+    phase,
+    reason: why,
+    leavers: expected,
+    remaining: failedLeavers + remaining(),
+    failed: failedLeavers + remaining(),
+    notFound: notFoundCount(),
+    waived: waivedLeavers,
+    ...(deadlineMs !== undefined && FINAL_PHASES.every((p) => p !== phase)
+      ? { deadline: new Date(deadlineMs).toISOString() }
+      : {}),
+  });
+  const tellOperators = (why: string): Promise<void> =>
+    notifier
+      .notifyRun(notification(why))
+      .catch((err: unknown) => log.warn('operators could not be notified', { phase, error: String(err) }));
+  /** While the run works: `needs_attention` when anything waits for an operator, else `running`. */
+  const reconsider = (): void => {
+    if ((phase !== 'running' && phase !== 'needs_attention') || cancelled) return;
+    const next: Phase = holds.length > 0 || remaining() > 0 ? 'needs_attention' : 'running';
+    if (next === phase) {
+      publish();
+      return;
+    }
+    enter(next);
+    if (next === 'needs_attention') {
+      const why =
+        holds[0]?.reason ??
+        `${remaining()} leavers' access is not cut: retried on a backoff until the deadline; offboard retry or waive`;
+      void tellOperators(why);
+    }
+  };
+  const accept = (hold: NotFoundHold, by: string, reason: string): void => {
+    accepted.add(hold.system);
+    notFoundAccepted.push({ system: hold.system, by, reason, at: new Date().toISOString(), hold });
+    log.info('not_found accepted by an operator', { system: hold.system, by });
+    for (const id of runningChunks) resume(id, hold.system);
   };
   const tellChunk = (
     chunkId: string,
@@ -289,7 +424,7 @@ export async function offboarding(
     holds.push(hold);
     // Running chunks stop starting batches too, and know what to record should the run be cancelled.
     for (const id of runningChunks) tellChunk(id, 'a hold', (h) => h.signal(holdSignal, hold));
-    if (phase !== 'needs_attention' && !cancelled) enter('needs_attention');
+    reconsider();
   };
   const notFound: NotFoundGuard = {
     threshold: settings.notFoundThreshold,
@@ -302,7 +437,9 @@ export async function offboarding(
   // A cancellation from Temporal itself (the Web UI's or CLI's "cancel") is handled like the cancel
   // signal: the run stops starting work and still reports every leaver, instead of dying mid-batch.
   CancellationScope.current().cancelRequested.catch((err: unknown) => {
-    if (isCancellation(err)) cancel('cancelled through Temporal (workflow cancellation)');
+    if (!isCancellation(err)) return;
+    temporalCancelled = true;
+    cancel('cancelled through Temporal (workflow cancellation)');
   });
 
   return CancellationScope.nonCancellable(async () => {
@@ -346,24 +483,53 @@ export async function offboarding(
     if (chunks.length <= 1) {
       const batches = planBatches(leavers, settings.batchSize);
       batchesTotal = batches.length;
-      inline = newRunState(leavers);
+      const state = newRunState(leavers);
+      inline = state;
       if (!cancelled) {
+        deadlineMs = Date.now() + settings.deadlineMs;
         enter('running');
-        await runBatches(batches, inline, {
+        const batchSettings: BatchRunSettings = {
           taskQueue: workflowInfo().taskQueue,
           authingUserIdType: valid.authingUserIdType,
           concurrency: settings.concurrency,
           callSlots: { run: workflowInfo().workflowId, limit: settings.concurrency },
           retryWindowMs: settings.retryWindowMs,
+          authingWaitMs: settings.authingWaitMs,
           batchOffset: 0,
           batchesTotal,
           isCancelled: () => cancelled,
           gates,
           notFound,
+        };
+        await runBatches(batches, state, batchSettings);
+        await attend(state, batchSettings, {
+          deadlineMs,
+          batchSize: settings.batchSize,
+          isCancelled: () => cancelled,
+          retries: () => retries,
+          takeWaiver: () => {
+            const waiver = pendingWaiver;
+            pendingWaiver = undefined;
+            return waiver;
+          },
+          onWaiting: (waiting, next) => {
+            inlineWaiting = waiting;
+            nextRetryMs = next;
+            reconsider();
+          },
+          onRetrying: (batches) => {
+            inlineWaiting = 0;
+            nextRetryMs = undefined;
+            batchesTotal += batches;
+            reconsider();
+          },
         });
+        inlineWaiting = 0;
+        nextRetryMs = undefined;
       }
-      countSkipped(inline);
-      failedLeavers = inline.failedLeavers;
+      countSkipped(state);
+      failedLeavers = state.failedLeavers;
+      waivedLeavers = state.outcomes.filter(isWaived).length;
       result = {
         requestId: valid.requestId,
         authingUserIdType: valid.authingUserIdType,
@@ -372,8 +538,10 @@ export async function offboarding(
         outcomes: inline.outcomes,
       };
     } else {
+      deadlineMs = Date.now() + settings.deadlineMs;
       if (!cancelled) enter('running');
       const summaries = await runChunks(chunks, settings, {
+        deadlineMs,
         requestId: valid.requestId,
         authingUserIdType: valid.authingUserIdType,
         isCancelled: () => cancelled,
@@ -392,10 +560,9 @@ export async function offboarding(
           }
           chunkBatchesDone += batches;
           failedLeavers += summary.failedLeavers;
-          upsertSearchAttributes([
-            { key: FAILED_COUNT, value: failedLeavers },
-            { key: NOT_FOUND_COUNT, value: chunkCounts.wps.not_found + chunkCounts.authing.not_found },
-          ]);
+          waivedLeavers += summary.waivedLeavers ?? 0;
+          chunksWaiting.delete(summary.workflowId);
+          publish();
         },
       });
       result = {
@@ -407,25 +574,46 @@ export async function offboarding(
       };
     }
 
-    const status: FinalStatus = cancelled
-      ? 'cancelled'
-      : failedLeavers > 0
-        ? 'completed_with_failures'
-        : 'completed';
+    // Every leaver's access cut or waived: Completed. Cancelled: Canceled. The deadline passed with
+    // leavers not cut: Failed. Canceled and Failed runs have no result: `report` answers for them.
+    const status: FinalStatus = cancelled ? 'cancelled' : failedLeavers > 0 ? 'failed' : 'completed';
+    const final: OffboardingResult = {
+      ...result,
+      status,
+      failedLeavers,
+      ...(waivedLeavers > 0 ? { waivedLeavers } : {}),
+      ...(waivers.length > 0 ? { waivers } : {}),
+      ...(cancelReason !== undefined ? { cancelReason } : {}),
+      ...(approval.approvedBy !== undefined ? { approvedBy: approval.approvedBy } : {}),
+      ...(notFoundAccepted.length > 0 ? { notFoundAccepted } : {}),
+    };
+    report = final;
     enter(status);
+    const outcome =
+      status === 'completed'
+        ? `every leaver's access is cut${waivedLeavers > 0 ? ` (${waivedLeavers} waived)` : ''}`
+        : status === 'cancelled'
+          ? `cancelled (${cancelReason ?? 'no reason given'}); ${failedLeavers} leavers failed`
+          : `the deadline passed with ${failedLeavers} of ${leavers.length} leavers' access not cut`;
+    setCurrentDetails(
+      `**${status}**: ${outcome}. \`offboard result ${valid.requestId}\` lists every leaver.`,
+    );
     log.info('offboarding finished', {
       requestId: valid.requestId,
       status,
       workflowId: workflowInfo().workflowId,
     });
-    return {
-      ...result,
-      status,
-      failedLeavers,
-      ...(cancelReason !== undefined ? { cancelReason } : {}),
-      ...(approval.approvedBy !== undefined ? { approvedBy: approval.approvedBy } : {}),
-      ...(notFoundAccepted.length > 0 ? { notFoundAccepted } : {}),
-    };
+    await tellOperators(outcome);
+    if (status === 'cancelled' && temporalCancelled) throw new CancelledFailure(outcome);
+    if (status === 'failed') {
+      throw ApplicationFailure.create({
+        type: ACCESS_NOT_CUT,
+        message: outcome,
+        nonRetryable: true,
+        details: [final],
+      });
+    }
+    return final;
   });
 }
 
@@ -433,6 +621,8 @@ export async function offboarding(
 export const CHUNK_HAND_OVER_PATCH = 'chunk-lanes-hand-over';
 
 interface ChunkRunContext {
+  /** Epoch ms: the run's deadline for leavers whose access is not cut. */
+  deadlineMs: number;
   requestId: string;
   authingUserIdType: ChunkInput['authingUserIdType'];
   isCancelled: () => boolean;
@@ -502,6 +692,8 @@ async function runChunks(
       concurrency: 1,
       callSlots: { run: parentId, limit: settings.concurrency },
       retryWindowMs: settings.retryWindowMs,
+      authingWaitMs: settings.authingWaitMs,
+      deadlineMs: context.deadlineMs,
       batchOffset: batchOffsets[index] ?? 0,
       batchesTotal: batchCount,
       gates: { wps: { ...context.gates.wps }, authing: { ...context.gates.authing } },
@@ -514,7 +706,10 @@ async function runChunks(
     const child = await startChild(offboardingChunk, {
       workflowId,
       args: [input],
-      typedSearchAttributes: [{ key: REQUEST_ID, value: context.requestId }],
+      typedSearchAttributes: [
+        { key: REQUEST_ID, value: context.requestId },
+        { key: RUN_KIND, value: 'chunk' },
+      ],
       staticSummary: `Chunk ${chunk} of ${chunks.length} of ${context.requestId}: leavers ${first + 1} to ${first + leavers.length}`,
     });
     let ended = false;
@@ -537,6 +732,7 @@ async function runChunks(
         first,
         leavers: done.leavers,
         failedLeavers: done.failedLeavers,
+        ...(done.waivedLeavers ? { waivedLeavers: done.waivedLeavers } : {}),
         totals: done.totals,
       };
       summaries[index] = summary;

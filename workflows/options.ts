@@ -20,6 +20,18 @@ export interface RunOptions {
    */
   retryWindowMs?: number;
   /**
+   * How long a batch's WPS step may fail transiently before its Authing step goes ahead without it
+   * (ms), so that an office-suite outage does not hold back cutting identity access; WPS is then
+   * retried with the run's other failures (`deadlineMs`). Default 2 minutes.
+   */
+  authingWaitMs?: number;
+  /**
+   * How long, from the start of the work, a run with leavers whose access is not cut keeps retrying
+   * (on a durable backoff) and waits for an operator's `retry` or `waive`, before it ends Failed.
+   * Milliseconds. Default 3 days.
+   */
+  deadlineMs?: number;
+  /**
    * The share (0 to 1) of a system's ids that may be `not_found` before the run stops for an
    * operator (phase `needs_attention`); a read that returns none of the ids sent stops it anyway.
    * Default 0.2.
@@ -34,12 +46,16 @@ export const MAX_CONCURRENCY = 32;
 export const DEFAULT_APPROVAL_THRESHOLD = 500;
 export const DEFAULT_RETRY_WINDOW_MS = 30 * 60_000;
 export const DEFAULT_NOT_FOUND_THRESHOLD = 0.2;
+export const DEFAULT_AUTHING_WAIT_MS = 2 * 60_000;
+export const DEFAULT_DEADLINE_MS = 3 * 86_400_000;
 
 export interface ResolvedRunOptions {
   batchSize: number;
   concurrency: number;
   approvalThreshold: number;
   retryWindowMs: number;
+  authingWaitMs: number;
+  deadlineMs: number;
   notFoundThreshold: number;
 }
 
@@ -86,6 +102,8 @@ export function resolveRunOptions(
       10_000,
       7 * 86_400_000,
     ),
+    authingWaitMs: whole('authingWaitMs', options.authingWaitMs, DEFAULT_AUTHING_WAIT_MS, 1_000, 86_400_000),
+    deadlineMs: whole('deadlineMs', options.deadlineMs, DEFAULT_DEADLINE_MS, 10_000, 90 * 86_400_000),
     notFoundThreshold: share('notFoundThreshold', options.notFoundThreshold, DEFAULT_NOT_FOUND_THRESHOLD),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, options: resolved };

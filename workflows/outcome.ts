@@ -29,6 +29,10 @@ export interface SystemOutcome {
   message?: string;
   /** The vendor's request id, for its support desk. */
   vendorRequestId?: string;
+  /** A `failed` that was transient (the retry window ran out): the run retries it on its own. */
+  transient?: true;
+  /** A `failed` an operator accepted with `waive` (the run's `waivers` say who and why). */
+  waived?: true;
 }
 
 export interface LeaverOutcome {
@@ -45,7 +49,17 @@ export function emptyCounts(): OutcomeCounts {
   return { done: 0, already: 0, not_found: 0, failed: 0, skipped: 0 };
 }
 
-/** A leaver counts as failed when either system failed. */
+/** A leaver counts as failed when either system failed and no operator waived it. */
 export function isFailure(outcome: LeaverOutcome): boolean {
-  return outcome.wps.status === 'failed' || outcome.authing.status === 'failed';
+  return isOpen(outcome.wps) || isOpen(outcome.authing);
+}
+
+/** A failure nobody waived: the leaver's access may still be there. */
+export function isOpen(outcome: SystemOutcome): boolean {
+  return outcome.status === 'failed' && outcome.waived !== true;
+}
+
+/** A leaver with a waived failure and no open one. */
+export function isWaived(outcome: LeaverOutcome): boolean {
+  return !isFailure(outcome) && (outcome.wps.waived === true || outcome.authing.waived === true);
 }

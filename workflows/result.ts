@@ -1,6 +1,9 @@
-import type { FinalStatus, NotFoundAcceptance } from './messages';
+import type { FinalStatus, NotFoundAcceptance, Waiver } from './messages';
 import type { LeaverOutcome, OutcomeCounts, System } from './outcome';
 import type { AuthingUserIdType } from './request';
+
+/** The failure type of a run that ended Failed: its deadline passed with leavers' access not cut. */
+export const ACCESS_NOT_CUT = 'AccessNotCut';
 
 /** What one chunk run (a child workflow over up to `CHUNK_MAX_LEAVERS` leavers) reports to its parent. */
 export interface ChunkSummary {
@@ -9,6 +12,7 @@ export interface ChunkSummary {
   first: number;
   leavers: number;
   failedLeavers: number;
+  waivedLeavers?: number;
   totals: Record<System, OutcomeCounts>;
 }
 
@@ -22,8 +26,12 @@ export interface OffboardingResult {
   status: FinalStatus;
   authingUserIdType: AuthingUserIdType;
   leavers: number;
-  /** Leavers with a `failed` outcome in either system. */
+  /** Leavers with a `failed` outcome no operator waived, in either system: their access may remain. */
   failedLeavers: number;
+  /** Leavers whose failures were all waived. */
+  waivedLeavers?: number;
+  /** Who waived what remained, when and why. */
+  waivers?: Waiver[];
   totals: Record<System, OutcomeCounts>;
   cancelReason?: string;
   approvedBy?: string;

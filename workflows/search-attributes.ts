@@ -10,6 +10,8 @@ export const FAILED_COUNT = defineSearchAttributeKey('OffboardingFailedCount', S
 export const PHASE = defineSearchAttributeKey('OffboardingPhase', SearchAttributeType.KEYWORD);
 /** Leaver ids a vendor did not know, over both systems: never to be mistaken for done. */
 export const NOT_FOUND_COUNT = defineSearchAttributeKey('OffboardingNotFoundCount', SearchAttributeType.INT);
+/** `request` for a request's run, `chunk` for the chunk runs of a large one (lists of requests only). */
+export const RUN_KIND = defineSearchAttributeKey('OffboardingRunKind', SearchAttributeType.KEYWORD);
 
 export const OFFBOARDING_SEARCH_ATTRIBUTES = [
   REQUEST_ID,
@@ -17,4 +19,5 @@ export const OFFBOARDING_SEARCH_ATTRIBUTES = [
   FAILED_COUNT,
   PHASE,
   NOT_FOUND_COUNT,
+  RUN_KIND,
 ] as const;

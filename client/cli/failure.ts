@@ -73,12 +73,30 @@ export interface FailureContext {
 const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_NOT_FOUND = 5;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 
-function grpcCode(err: unknown): number | undefined {
-  if (isGrpcServiceError(err)) return err.code;
-  if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause.code;
+/** The gRPC error behind `err`: itself, or the cause of the SDK's ServiceError ("Failed to query Workflow"). */
+function grpcErrorOf(err: unknown): { code: number; details: string } | undefined {
+  if (isGrpcServiceError(err)) return err;
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause;
   return undefined;
+}
+
+function grpcCode(err: unknown): number | undefined {
+  return grpcErrorOf(err)?.code;
+}
+
+/**
+ * The server gave up on a call that a worker must answer (a query: even a closed run's is answered
+ * by a worker replaying it) because no worker has polled the task queue lately: FAILED_PRECONDITION
+ * "no poller seen for task queue recently, worker may be down", shortly before the call's deadline.
+ * Had a worker polled within the server's window (20 s by default), the same call would have waited
+ * out its deadline instead (DEADLINE_EXCEEDED): both say that no worker answered, and map alike.
+ */
+function isNoPollerSeen(err: unknown): boolean {
+  const grpc = grpcErrorOf(err);
+  return grpc?.code === GRPC_FAILED_PRECONDITION && /no poller seen/i.test(grpc.details);
 }
 
 /** The SDK's payload converter met an encrypted payload with no codec to decrypt it. */
@@ -132,6 +150,14 @@ export function toFailure(err: unknown, context: FailureContext = {}): CliFailur
   // either code, depending on where the call was when time ran out).
   if (code === GRPC_DEADLINE_EXCEEDED || code === GRPC_CANCELLED) {
     return new CliFailure('timeout', noAnswer, { cause: err });
+  }
+  // The same "no worker answered" as a deadline passing (kind and exit code alike, so that callers
+  // that tell a missing worker apart by 'timeout' see both), said as the server knows it.
+  if (isNoPollerSeen(err)) {
+    const queue =
+      context.taskQueue !== undefined ? `task queue "${context.taskQueue}"` : "the run's task queue";
+    const message = `no answer: the server has seen no worker polling ${queue} recently; start one`;
+    return new CliFailure('timeout', message, { cause: err });
   }
   if (code === GRPC_UNAVAILABLE) {
     return new CliFailure(

@@ -1,8 +1,7 @@
 import type { Progress } from '../../workflows/messages';
 import { workflowIdFor } from '../../workflows/request';
 import type { OffboardingResult } from '../../workflows/result';
-import type { offboarding } from '../../workflows';
-import { progressOf } from '../offboarding';
+import { endOf, progressOf } from '../offboarding';
 import { formatSummary } from '../report';
 import type { CliContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
@@ -11,7 +10,16 @@ import { describeRun } from './run-handle';
 
 /** A finished run's exit code: 0 only when every leaver is offboarded (nothing failed, not cancelled). */
 export function exitCodeOf(result: Pick<OffboardingResult, 'status'>): ExitCode {
-  return result.status === 'completed' ? EXIT.ok : EXIT.runNotClean;
+  switch (result.status) {
+    case 'completed':
+      return EXIT.ok;
+    case 'cancelled':
+      return EXIT.cancelled;
+    case 'failed':
+      return EXIT.accessNotCut;
+    default:
+      return EXIT.runNotClean;
+  }
 }
 
 /** What `--json` shows of a finished run: everything but the per-leaver outcomes. */
@@ -34,11 +42,10 @@ export async function followRun(ctx: CliContext, requestId: string): Promise<Exi
   // Fails with "no offboarding run" before any polling starts.
   await describeRun(ctx, requestId);
   const { client } = await ctx.temporal();
-  const handle = client.workflow.getHandle<typeof offboarding>(workflowIdFor(requestId));
 
   // Set by the result's long poll; a holder, since the loop below reads what a callback writes.
   const state: { finished?: Finished } = {};
-  const ended = handle.result().then(
+  const ended = endOf(client, workflowIdFor(requestId)).then(
     (result) => void (state.finished = { result }),
     (error: unknown) => void (state.finished = { error }),
   );

@@ -11,7 +11,8 @@ import { listCommand } from './list';
 import { Output, type CliStreams } from './output';
 import { rescheduleCommand } from './reschedule';
 import { resultCommand } from './result';
-import { retryFailedCommand } from './retry-failed';
+import { retryCommand } from './retry';
+import { waiveCommand } from './waive';
 import { secondsOption, stringOption } from './arguments';
 import { startCommand } from './start';
 import { statusCommand } from './status';
@@ -27,7 +28,8 @@ export const COMMANDS: readonly Command[] = [
   rescheduleCommand,
   approveCommand,
   continueCommand,
-  retryFailedCommand,
+  retryCommand,
+  waiveCommand,
   checkCommand,
 ];
 

@@ -78,6 +78,18 @@ export function progressBlock(p: Progress): string[] {
       `             decide: offboard continue ${p.requestId} --by NAME --reason TEXT, or offboard cancel ${p.requestId}`,
     );
   }
+  if (p.remainingLeavers !== undefined) {
+    lines.push(
+      `  waiting    ${p.remainingLeavers} leavers' access not cut` +
+        (p.nextRetry !== undefined
+          ? `; next automatic retry ${p.nextRetry}`
+          : '; no automatic retry (not transient)'),
+      `             deadline ${p.deadline ?? '?'}: then the run ends Failed`,
+      `             decide: fix the cause, offboard retry ${p.requestId}; or offboard waive ${p.requestId} --by NAME --reason TEXT`,
+    );
+  }
+  for (const w of p.waivers ?? [])
+    lines.push(`  waived     ${w.leavers} leavers, by ${w.by} at ${w.at}: ${w.reason}`);
   for (const a of p.notFoundAccepted ?? []) {
     lines.push(`  accepted   ${SYSTEM_NAMES[a.system]} not_found, by ${a.by} at ${a.at}: ${a.reason}`);
   }

@@ -1,7 +1,6 @@
-import type { Client } from '@temporalio/client';
-import type { offboarding } from '../../workflows';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { CompleteResult, OffboardingResult } from '../../workflows/result';
-import { completeResult } from '../offboarding';
+import { completeResult, endOf } from '../offboarding';
 import { formatResult, resultCsv } from '../report';
 import { checkRequestId, flag } from './arguments';
 import type { Command } from './command';
@@ -37,45 +36,57 @@ Options:
           `or wait for it with offboard result ${requestId} --wait`,
       );
     }
-    // Waiting has no deadline (the run decides when it ends); a finished run answers at once.
-    const finished = await (
-      run.open
-        ? ctx.temporal().then(({ client }) => runResult(client, run.workflowId))
-        : ctx.bounded((client) => runResult(client, run.workflowId))
-    ).catch((err: unknown) => {
-      throw ctx.failure(err, requestId);
-    });
-    const result = await withOutcomes(ctx, requestId, finished);
+    // Waiting has no deadline (the run decides when it ends); what follows is bounded.
+    if (run.open) {
+      await ctx
+        .temporal()
+        .then(({ client }) => untilEnded(client, run.workflowId))
+        .catch((err: unknown) => {
+          throw ctx.failure(err, requestId);
+        });
+    }
+    const result = await withOutcomes(ctx, requestId, run.workflowId);
     if (csv) ctx.out.write(resultCsv(result.outcomes));
     else ctx.out.result(formatResult(result), result);
     return exitCodeOf(result);
   },
 };
 
-function runResult(client: Client, workflowId: string): Promise<OffboardingResult> {
-  return client.workflow.getHandle<typeof offboarding>(workflowId).result();
+/** Waits for the run to close, however it ends (how it ended is read next, by `withOutcomes`). */
+async function untilEnded(client: Client, workflowId: string): Promise<void> {
+  await client.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+    });
 }
 
 /**
- * The result with every leaver's outcome. A large run's outcomes are read from its chunk runs by
- * queries that a worker answers (it replays each chunk): bounded, with room for one call per chunk,
- * so that a missing worker fails the command, saying so, rather than hangs it.
+ * The finished run's result with every leaver's outcome. Parts of it are answered by a worker that
+ * replays a closed run: the `report` of a run that ended cancelled or with access not cut, and a
+ * large run's outcomes, read from its chunk runs. Bounded, with room for one query per chunk, so that
+ * a missing worker fails the command, saying so, rather than hangs it. A missing worker shows in one
+ * of two ways (the query waits out its deadline, or, when no worker has polled for a while, the
+ * server fails it as "no poller seen" just before): both are a 'timeout', with the same advice.
  */
-async function withOutcomes(
-  ctx: CliContext,
-  requestId: string,
-  finished: OffboardingResult,
-): Promise<CompleteResult> {
+async function withOutcomes(ctx: CliContext, requestId: string, workflowId: string): Promise<CompleteResult> {
   const timeoutMs = ctx.timeoutMs * 4;
+  let finished: OffboardingResult | undefined;
   try {
-    return await ctx.bounded((client) => completeResult(client, finished), timeoutMs);
+    return await ctx.bounded(async (client) => {
+      finished = await endOf(client, workflowId);
+      return completeResult(client, finished);
+    }, timeoutMs);
   } catch (err) {
     const failure = ctx.failure(err, requestId);
     if (failure.kind !== 'timeout') throw failure;
     const queue = ctx.runTaskQueue ?? ctx.taskQueue;
+    // Unknown when it is the report of the run's end that got no answer.
+    const how = finished ? ` (${finished.status})` : '';
     throw new CliFailure(
       'timeout',
-      `the run for requestId ${requestId} finished (${finished.status}), but its per-leaver outcomes need a ` +
+      `the run for requestId ${requestId} finished${how}, but its per-leaver outcomes need a ` +
         `running worker to answer (task queue "${queue}"), and none did within ${Math.round(timeoutMs / 1000)} s; ` +
         `start one and retry \`offboard result ${requestId}\``,
       { cause: err },

@@ -18,13 +18,19 @@ export const RUN_OPTIONS_HELP = `  --batch-size N             ids per vendor cal
   --approval-threshold N     more leavers than N wait for \`offboard approve\`
                              (default: $OFFBOARDING_APPROVAL_THRESHOLD, else ${DEFAULT_APPROVAL_THRESHOLD})
   --not-found-threshold S    a share 0-1: more of a system's ids unknown to the vendor than this stops
-                             the run for an operator (default: $OFFBOARDING_NOT_FOUND_THRESHOLD, else ${DEFAULT_NOT_FOUND_THRESHOLD})`;
+                             the run for an operator (default: $OFFBOARDING_NOT_FOUND_THRESHOLD, else ${DEFAULT_NOT_FOUND_THRESHOLD})
+  --deadline-days N          leavers not cut are retried and wait for \`offboard retry\` or \`waive\` this
+                             long, then the run ends Failed (default: $OFFBOARDING_DEADLINE_DAYS, else 3)
+  --authing-wait-seconds N   a batch's Authing step goes ahead once its WPS step has failed this long
+                             (default: $OFFBOARDING_AUTHING_WAIT_SECONDS, else 120)`;
 
 export const RUN_OPTION_FLAGS = {
   'batch-size': { type: 'string' },
   concurrency: { type: 'string' },
   'approval-threshold': { type: 'string' },
   'not-found-threshold': { type: 'string' },
+  'deadline-days': { type: 'string' },
+  'authing-wait-seconds': { type: 'string' },
 } as const;
 
 export function runOptionsOf(ctx: CliContext, input: CommandInput): RunOptions {
@@ -34,12 +40,14 @@ export function runOptionsOf(ctx: CliContext, input: CommandInput): RunOptions {
       concurrency: stringOption(input.values, 'concurrency'),
       approvalThreshold: stringOption(input.values, 'approval-threshold'),
       notFoundThreshold: stringOption(input.values, 'not-found-threshold'),
+      deadlineDays: stringOption(input.values, 'deadline-days'),
+      authingWaitSeconds: stringOption(input.values, 'authing-wait-seconds'),
     },
     ctx.env,
   );
 }
 
-/** How `start` and `retry-failed` report a started (or existing) run; `what` says what it runs. */
+/** How `start` reports a started (or existing) run; `what` says what it runs. */
 export function reportStarted(ctx: CliContext, run: StartedRun, what: string): void {
   const text = run.existing
     ? `request ${run.requestId} was submitted before: this is its existing run ${run.workflowId}; nothing new started`

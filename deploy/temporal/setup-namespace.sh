@@ -30,7 +30,7 @@ until existing="$(temporal operator search-attribute list --address "$TEMPORAL_A
   [ "$tries" -ge 30 ] && { echo "namespace $ns is not visible to the server" >&2; exit 1; }
   sleep 2
 done
-for pair in OffboardingRequestId:Keyword OffboardingPhase:Keyword OffboardingLeaverCount:Int OffboardingFailedCount:Int OffboardingNotFoundCount:Int; do
+for pair in OffboardingRequestId:Keyword OffboardingPhase:Keyword OffboardingLeaverCount:Int OffboardingFailedCount:Int OffboardingNotFoundCount:Int OffboardingRunKind:Keyword; do
   name="${pair%%:*}"
   type="${pair##*:}"
   if printf '%s\n' "$existing" | grep -qw "$name"; then

@@ -1,5 +1,8 @@
 import { PassThrough } from 'node:stream';
+import { ServiceError } from '@temporalio/client';
 import { CodecConfigError } from '../../codec/env';
+import { EXIT } from '../../client/cli/exit-codes';
+import { toFailure } from '../../client/cli/failure';
 import { listQuery, parseTime } from '../../client/cli/list-query';
 import { COMMANDS, runCli } from '../../client/cli/main';
 import { progressBar, progressLine } from '../../client/cli/progress-view';
@@ -188,5 +191,56 @@ describe('CLI wiring (in process, no server)', () => {
     const { code, stderr } = await cli(['status', 'hr-1']);
     expect(code).toBe(4);
     expect(stderr).toBe('offboard: this test must not connect\n');
+  });
+});
+
+describe('failure mapping', () => {
+  /** A gRPC error as @grpc/grpc-js makes it, wrapped as the SDK's query call throws it. */
+  const failedQuery = (code: number, name: string, details: string): ServiceError =>
+    new ServiceError('Failed to query Workflow', {
+      cause: Object.assign(new Error(`${code} ${name}: ${details}`), { code, details, metadata: {} }),
+    });
+  const context = { requestId: 'hr-1', taskQueue: 'offboarding', timeoutMs: 4_000 };
+
+  // A query no worker answers waits out its deadline, unless no worker has polled the task queue for
+  // the server's window (20 s): then the server fails it, just before the deadline, as "no poller seen".
+  it.each([
+    [
+      'waited out its deadline',
+      failedQuery(4, 'DEADLINE_EXCEEDED', 'Deadline exceeded after 3.999s'),
+      'no answer within 4 s (is a worker polling task queue "offboarding"?)',
+    ],
+    [
+      'was cancelled at its deadline',
+      failedQuery(1, 'CANCELLED', 'Cancelled on client'),
+      'no answer within 4 s (is a worker polling task queue "offboarding"?)',
+    ],
+    [
+      'found no poller',
+      failedQuery(9, 'FAILED_PRECONDITION', 'no poller seen for task queue recently, worker may be down'),
+      'no answer: the server has seen no worker polling task queue "offboarding" recently; start one',
+    ],
+  ])('a query that %s: no worker answered, exit 4 saying what to do', (_, err, message) => {
+    const failure = toFailure(err, context);
+    expect({ kind: failure.kind, exitCode: failure.exitCode, message: failure.message }).toEqual({
+      kind: 'timeout',
+      exitCode: EXIT.unreachable,
+      message,
+    });
+    expect(failure.cause).toBe(err);
+  });
+
+  it('leaves another FAILED_PRECONDITION an internal error that says what the server said', () => {
+    const err = failedQuery(
+      9,
+      'FAILED_PRECONDITION',
+      'Workflow execution closed before WorkflowTaskStarted event',
+    );
+    const failure = toFailure(err, context);
+    expect(failure.kind).toBe('internal');
+    expect(failure.exitCode).toBe(EXIT.internal);
+    expect(failure.message).toBe(
+      'Failed to query Workflow: 9 FAILED_PRECONDITION: Workflow execution closed before WorkflowTaskStarted event',
+    );
   });
 });

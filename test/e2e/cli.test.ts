@@ -117,7 +117,9 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       'cancel',
       'reschedule',
       'approve',
-      'retry-failed',
+      'continue',
+      'retry',
+      'waive',
     ];
     for (const command of commands) {
       expect(overview.stdout).toContain(`  ${command} `);
@@ -517,7 +519,7 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       progress: expect.objectContaining({ requestId: early }),
       uiUrl: `${UI}/namespaces/default/workflows/${workflowId}`,
     });
-    expect(json(expectExit(await offboard('result', early, '--wait', '--json'), 1))).toMatchObject({
+    expect(json(expectExit(await offboard('result', early, '--wait', '--json'), 7))).toMatchObject({
       status: 'cancelled',
       cancelReason: 'test over',
       approvedBy: 'carol',
@@ -537,7 +539,9 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     expect(expectExit(await offboard('result', requestId), 5).stderr).toContain(
       `the run for requestId ${requestId} has not finished yet`,
     );
-    expect(expectExit(await offboard('retry-failed', requestId), 5).stderr).toContain('has not finished yet');
+    expect(expectExit(await offboard('retry', requestId), 5).stderr).toContain(
+      'no leaver waits to be retried',
+    );
 
     const cancelled = expectExit(
       await offboard('cancel', requestId, '--reason', 'HR withdrew the request'),
@@ -546,7 +550,7 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     expect(cancelled.stdout).toContain(
       `cancel sent to the run for requestId ${requestId} (reason: HR withdrew the request)`,
     );
-    const result = expectExit(await offboard('result', requestId, '--wait'), 1);
+    const result = expectExit(await offboard('result', requestId, '--wait'), 7);
     expect(result.stdout).toContain(
       `request ${requestId}: cancelled (2 leavers, 0 failed); cancelled: HR withdrew the request`,
     );
@@ -559,49 +563,43 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
     );
   }, 120_000);
 
-  it('a run with failures: exits 1, list --failed finds it, retry-failed re-runs only the failed leaver', async () => {
+  it('a run with failures waits in needs_attention: list finds it, retry after the fix finishes it in the same run', async () => {
     const requestId = `cli-failed-${randomUUID()}`;
     harness.sims.wps.configure({ rejectIds: ['wps-202'] });
     const request = file('failed.json', { requestId, leavers: leavers(200, 3) });
-    const run = expectExit(await offboard('start', request, '--wait'), 1);
-    expect(run.stdout).toContain(`request ${requestId}: completed_with_failures (3 leavers, 1 failed)`);
-    const table = expectExit(await offboard('result', requestId), 1);
-    expect(table.stdout).toMatch(/E202 +wps-202 +failed \(400000001, request [^)]+\) +au-202 +done/);
+    expectExit(await offboard('start', request), 0);
+    const waiting = await eventually('the run in needs_attention', async () => {
+      const status = json(expectExit(await offboard('status', requestId, '--json'), 0));
+      const progress = status.progress as { phase?: string } | null;
+      return progress?.phase === 'needs_attention' ? progress : undefined;
+    });
+    expect(waiting).toMatchObject({ remainingLeavers: 1 });
+    expect(expectExit(await offboard('result', requestId), 5).stderr).toContain('has not finished yet');
 
     const listed = await eventually('the run in list --failed', async () => {
-      const list = json(expectExit(await offboard('list', '--failed', '--json', '--limit', '1000'), 0));
+      const list = json(
+        expectExit(
+          await offboard('list', '--failed', '--phase', 'needs_attention', '--json', '--limit', '1000'),
+          0,
+        ),
+      );
       return (list.runs as Array<{ requestId: string; failedLeavers: number }>).find(
         (r) => r.requestId === requestId,
       );
     });
-    expect(listed).toMatchObject({ phase: 'completed_with_failures', failedLeavers: 1 });
+    expect(listed).toMatchObject({ phase: 'needs_attention', failedLeavers: 1 });
 
     harness.sims.wps.configure({ rejectIds: [] });
-    const retry = expectExit(await offboard('retry-failed', requestId, '--wait'), 0);
-    const retryId = `${requestId}.retry-1`;
-    expect(retry.stdout).toContain(
-      `started ${workflowIdFor(retryId)} for request ${retryId} (the failed leavers of ${requestId})`,
-    );
-    expect(retry.stdout).toContain(`request ${retryId}: completed (1 leavers, 0 failed)`);
+    const retry = expectExit(await offboard('retry', requestId, '--wait'), 0);
+    expect(retry.stdout).toContain(`retrying 1 leavers of the run for requestId ${requestId}`);
+    expect(retry.stdout).toContain(`request ${requestId}: completed (3 leavers, 0 failed)`);
     expect(harness.sims.wps.users.get('wps-202')).toBe('disabled');
-    const retried = json(expectExit(await offboard('result', retryId, '--json'), 0));
-    // Only the failed system's id travels: Authing was done the first time.
-    expect(retried.outcomes).toEqual([
-      expect.objectContaining({
-        employeeId: 'E202',
-        wpsUserId: 'wps-202',
-        wps: expect.objectContaining({ status: 'done' }),
-        authing: expect.objectContaining({ status: 'skipped' }),
-      }),
-    ]);
-
-    expect(json(expectExit(await offboard('retry-failed', requestId, '--json'), 0))).toMatchObject({
-      retryOf: requestId,
-      retry: { requestId: retryId, existing: true },
-    });
-    expect(expectExit(await offboard('retry-failed', retryId), 0).stdout).toContain(
-      `no leaver failed in the run for requestId ${retryId}: nothing to retry`,
-    );
+    const table = expectExit(await offboard('result', requestId), 0);
+    expect(table.stdout).toMatch(/E202 +wps-202 +done +au-202 +done/);
+    // Nothing waits any more: retry and waive are refused.
+    expect(
+      expectExit(await offboard('waive', requestId, '--by', 'ops', '--reason', 'x'), 5).stderr,
+    ).toContain('has already finished');
   }, 170_000);
 
   it('list shows runs whose payloads it cannot decode (encrypted under a key it lacks) by their search attributes', async () => {
@@ -653,7 +651,8 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       ['cancel', unknown],
       ['reschedule', unknown, inSeconds(60)],
       ['approve', unknown, '--by', 'alice'],
-      ['retry-failed', unknown],
+      ['retry', unknown],
+      ['waive', unknown, '--by', 'alice', '--reason', 'checked'],
     ]) {
       const finished = expectExit(await offboard(...args), 3);
       expect(finished.stderr).toBe(`offboard: no offboarding run for requestId ${unknown}\n`);
@@ -728,7 +727,8 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       stderr.on('data', (d: Buffer) => (errors += d.toString()));
       let described: () => void = () => undefined;
       const isDescribed = new Promise<void>((resolve) => (described = resolve));
-      const waiting = runCliInProcess(['result', requestId, '--wait', '--timeout', '1'], {
+      // --timeout 3: room for describe and the result under load; the outcome queries get four times it.
+      const waiting = runCliInProcess(['result', requestId, '--wait', '--timeout', '3'], {
         streams: { stdout, stderr },
         env: { OFFBOARDING_TASK_QUEUE: queue, TEMPORAL_UI_URL: UI },
         connector: async () => ({
@@ -759,16 +759,40 @@ describe('offboard CLI (real processes, dev server, worker)', () => {
       expectExit(await runCli(['approve', requestId, '--by', 'alice'], queueEnv), 0);
       const message =
         `the run for requestId ${requestId} finished (completed), but its per-leaver outcomes need a ` +
-        `running worker to answer (task queue "${queue}"), and none did within 4 s; ` +
+        `running worker to answer (task queue "${queue}"), and none did within 12 s; ` +
         `start one and retry \`offboard result ${requestId}\``;
+      // The worker polled moments ago, so the server most likely let the query wait out its deadline;
+      // under load it may instead have said "no poller seen" (below): the command says the same.
       expect(await waiting).toBe(4);
       expect(errors).toBe(`offboard: ${message}\n`);
 
+      // Once no worker has polled the queue for the server's window (20 s), a query fails early as
+      // FAILED_PRECONDITION "no poller seen" instead of waiting out its deadline. Wait for that state
+      // (it lasts, as nothing polls the queue until the worker is back), so that the commands below
+      // meet the server's other answer for certain.
+      const runHandle = harness.env.client.workflow.getHandle(workflowIdFor(requestId));
+      await eventually(
+        'the server to see no poller on the task queue',
+        async () => {
+          const failed = await harness.env.client
+            .withDeadline(Date.now() + 500, () => runHandle.query('progress'))
+            .then(
+              () => {
+                throw new Error('a worker answered the query: none should be running');
+              },
+              (err: unknown) => (err as { cause?: { code?: number; details?: string } }).cause,
+            );
+          // Else DEADLINE_EXCEEDED (4): the server still counts a recent poller, and waited.
+          return failed?.code === 9 && /no poller seen/.test(failed.details ?? '') ? true : undefined;
+        },
+        60_000,
+      );
+
       // A finished run, asked again with no worker: the same, as a real process (killed, failing the
       // test, if it hangs), and as JSON.
-      const again = expectExit(await runCli(['result', requestId, '--timeout', '1'], queueEnv, 30_000), 4);
+      const again = expectExit(await runCli(['result', requestId, '--timeout', '3'], queueEnv, 60_000), 4);
       expect(again.stderr).toBe(`offboard: ${message}\n`);
-      const asJson = await runCli(['result', requestId, '--timeout', '1', '--json'], queueEnv, 30_000);
+      const asJson = await runCli(['result', requestId, '--timeout', '3', '--json'], queueEnv, 60_000);
       expect(json(expectExit(asJson, 4))).toEqual({ error: { kind: 'timeout', exitCode: 4, message } });
 
       // Doing what it says works.

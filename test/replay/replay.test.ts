@@ -33,6 +33,7 @@ describe('replay of recorded histories', () => {
         'parts-any-order.json',
         'canary-stopped.json',
         'not-found-continued.json',
+        'vendor-down-retried.json',
       ]),
     );
   });

@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createNotifyActivities } from '../../activities/notify';
 import { createActivities, type Activities } from '../../activities';
 import { AuthingClient } from '../../activities/authing/client';
 import { WpsClient } from '../../activities/wps/client';
@@ -51,7 +52,12 @@ export async function startStormHarness(
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     });
   const workers = new OffboardingWorkers([
-    await Worker.create({ ...common, taskQueue, workflowBundle: { codePath } }),
+    await Worker.create({
+      ...common,
+      taskQueue,
+      workflowBundle: { codePath },
+      activities: createNotifyActivities(undefined),
+    }),
     await vendorWorker('wps', ['disableWpsUsers']),
     await vendorWorker('authing', ['resignAuthingUsers']),
   ]);

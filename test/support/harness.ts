@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SeedDirectory } from '../../simulators/directory';
+import type { WorkerConfig } from '../../worker/config';
 import { startSimulators, type RunningSimulators } from './simulators';
 import { connectTestEnvironment, createTestWorker, uniqueTaskQueue } from './temporal';
 
@@ -15,11 +16,13 @@ export interface WorkflowHarness {
 export async function startWorkflowHarness(
   directory: SeedDirectory,
   queuePrefix: string,
+  /** Changes to the worker's configuration (say, where run notifications go). */
+  adjust: (config: WorkerConfig) => WorkerConfig = (config) => config,
 ): Promise<WorkflowHarness> {
   const env = await connectTestEnvironment();
   const sims = await startSimulators(directory);
   const taskQueue = uniqueTaskQueue(queuePrefix);
-  const worker = await createTestWorker(env, sims.workerConfig(taskQueue));
+  const worker = await createTestWorker(env, adjust(sims.workerConfig(taskQueue)));
   const running = worker.run();
   return {
     env,

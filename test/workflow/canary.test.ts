@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { completeResult, continueOffboarding, startOffboarding } from '../../client/offboarding';
+import {
+  cancelOffboarding,
+  completeResult,
+  continueOffboarding,
+  resultOf,
+  retryOffboarding,
+  startOffboarding,
+  waiveOffboarding,
+} from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
-import { cancelSignal, progressQuery } from '../../workflows/messages';
+import { progressQuery, type Phase, type Progress } from '../../workflows/messages';
 import type { OffboardingRequest } from '../../workflows/request';
 import { NOT_FOUND_COUNT, PHASE } from '../../workflows/search-attributes';
 import { recordHistory } from '../support/histories';
@@ -40,6 +48,19 @@ describe('canary and not_found guard on a real dev server', () => {
     next += count;
     return leavers;
   };
+  /** Polls the run's progress until it reaches `phase`. */
+  const waitForPhase = async (
+    handle: { query: (q: typeof progressQuery) => Promise<Progress> },
+    phase: Phase,
+  ) => {
+    let progress = await handle.query(progressQuery);
+    for (let i = 0; i < 1200 && progress.phase !== phase; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      progress = await handle.query(progressQuery);
+    }
+    expect(progress.phase).toBe(phase);
+    return progress;
+  };
   const disables = () => sims.wps.calls.filter((c) => c.path === '/v7/users/batch_disable');
   const resigns = () => sims.authing.calls.filter((c) => c.path === '/api/v3/resign-user-batch');
 
@@ -59,47 +80,61 @@ describe('canary and not_found guard on a real dev server', () => {
     expect(progress.canary).toEqual({ wps: { state: 'proven' }, authing: { state: 'proven' } });
   });
 
-  it('a WPS that accepts batch_disable and changes nothing stops WPS work after one user; Authing resigns everyone', async () => {
+  it('a WPS that accepts batch_disable and changes nothing stops WPS work after one user; Authing resigns everyone; a retry once WPS is fixed finishes it', async () => {
     sims.wps.configure({ disableNoop: true });
     const before = disables().length;
     const leavers = fresh(150);
     const run = await start({ requestId: `canary-noop-${randomUUID()}`, leavers }, { concurrency: 2 });
-    const result = await completeResult(env.client, await run.handle.result());
-
+    // The run does not end with 150 leavers still active in WPS: it waits for an operator.
+    const waiting = await waitForPhase(run.handle, 'needs_attention');
+    expect(waiting.remainingLeavers).toBe(150);
+    expect(waiting.counts.wps.failed).toBe(150);
+    // Not a transient failure: no automatic retry, only an operator's.
+    expect(waiting.nextRetry).toBeUndefined();
+    expect(waiting.canary?.wps.state).toBe('stopped');
     const calls = disables().slice(before);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.userIds).toHaveLength(1);
-    expect(result.status).toBe('completed_with_failures');
-    expect(result.failedLeavers).toBe(150);
-    expect(result.totals.wps.failed).toBe(150);
-    const canaryUser = result.outcomes.find((o) => o.wps.code === 'NotEffective');
-    expect(canaryUser?.wps.message).toMatch(/read-back shows status active/);
-    expect(result.outcomes.filter((o) => o.wps.code === 'NotAttempted')).toHaveLength(149);
-    expect(result.outcomes.find((o) => o.wps.code === 'NotAttempted')?.wps.message).toMatch(
-      /not sent: canary: the vendor accepted WPS batch_disable for one user/,
-    );
     // Cutting identity access does not wait on the office suite.
-    expect(result.totals.authing.done).toBe(150);
+    expect(waiting.counts.authing.done).toBe(150);
     for (const l of leavers) expect(sims.authing.users.get(l.authingUserId ?? '')?.status).toBe('Resigned');
-    const progress = await run.handle.query(progressQuery);
-    expect(progress.canary?.wps.state).toBe('stopped');
+
+    // Fixed (say, the app's scope): a retry probes WPS with one user again, then does the rest.
+    sims.wps.configure({ disableNoop: false });
+    await retryOffboarding(env.client, run.requestId);
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
+    expect(result.totals.wps).toMatchObject({ done: 150, failed: 0 });
+    expect(result.totals.authing).toMatchObject({ done: 150, failed: 0 });
+    expect(disables().slice(before)[1]?.userIds).toHaveLength(1);
+    for (const l of leavers) expect(sims.wps.users.get(l.wpsUserId ?? '')).toBe('disabled');
     await recordHistory(run.handle, 'canary-stopped');
   });
 
-  it('an Authing that accepts resign-user-batch and changes nothing stops Authing work after one user', async () => {
+  it('an Authing that accepts resign-user-batch and changes nothing stops Authing work after one user; a waiver ends the run', async () => {
     sims.authing.configure({ resignNoop: true });
     const before = resigns().length;
     const leavers = fresh(60);
     const run = await start({ requestId: `canary-au-noop-${randomUUID()}`, leavers });
-    const result = await completeResult(env.client, await run.handle.result());
+    await waitForPhase(run.handle, 'needs_attention');
     expect(
       resigns()
         .slice(before)
         .map((c) => c.userIds.length),
     ).toEqual([1]);
-    expect(result.status).toBe('completed_with_failures');
+    await waiveOffboarding(env.client, run.requestId, 'ops-1', 'resigned by hand in the Authing console');
+    const result = await completeResult(env.client, await run.handle.result());
+    expect(result.status).toBe('completed');
     expect(result.totals.wps.done).toBe(60);
     expect(result.totals.authing.failed).toBe(60);
+    expect(result.waivedLeavers).toBe(60);
+    expect(result.waivers?.[0]).toMatchObject({ by: 'ops-1', leavers: 60 });
+    const canaryUser = result.outcomes.find((o) => o.authing.code === 'NotEffective');
+    expect(canaryUser?.authing).toMatchObject({ status: 'failed', waived: true });
+    expect(result.outcomes.filter((o) => o.authing.code === 'NotAttempted')).toHaveLength(59);
+    expect(result.outcomes.find((o) => o.authing.code === 'NotAttempted')?.authing.message).toMatch(
+      /not sent: canary: the vendor accepted Authing resign-user-batch for one user/,
+    );
   });
 
   it('a batch whose ids a vendor knows none of holds the run for an operator, who continues it', async () => {
@@ -163,11 +198,11 @@ describe('canary and not_found guard on a real dev server', () => {
     expect(progress.hold?.reason).toMatch(
       /2 of the run's 16 ids were not found, more than the threshold of 10%/,
     );
-    await run.handle.signal(cancelSignal, 'wrong HR export');
-    const result = await completeResult(env.client, await run.handle.result());
+    await cancelOffboarding(env.client, run.requestId, 'wrong HR export');
+    const result = await resultOf(env.client, run.requestId);
     expect(result.status).toBe('cancelled');
     expect(result.totals.wps.skipped).toBeGreaterThan(0);
-    // Never confirmed, so never an outcome: failures that retry-failed takes up.
+    // Never confirmed, so never an outcome: failures, for whoever offboards these leavers next.
     expect(result.totals.wps.not_found).toBe(0);
     const gone = result.outcomes.filter((o) => o.wpsUserId?.startsWith('wps-gone-'));
     expect(gone.filter((o) => o.wps.code === 'NotFoundUnconfirmed').length).toBeGreaterThanOrEqual(2);

@@ -6,6 +6,7 @@ import {
   cancelOffboarding,
   completeResult,
   progressOf,
+  resultOf,
   rescheduleOffboarding,
   RunFinishedError,
   startOffboarding,
@@ -129,7 +130,8 @@ describe('controlling a run: reschedule, approve, cancel', () => {
     const refused = await approveOffboarding(env.client, requestId, 'someone').catch((e: unknown) => e);
     expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toMatch(/needs no approval/);
     await cancelOffboarding(env.client, requestId, 'test over');
-    expect((await run.handle.result()).status).toBe('cancelled');
+    expect((await resultOf(env.client, requestId)).status).toBe('cancelled');
+    expect((await run.handle.describe()).status.name).toBe('CANCELLED');
   });
 
   it('cancelled mid-run: no new batch starts, and the result says what was and was not done', async () => {
@@ -139,7 +141,10 @@ describe('controlling a run: reschedule, approve, cancel', () => {
     const run = await start({ requestId, leavers: leavers(100, 40) }, { batchSize: 5, concurrency: 1 });
     await waitFor(requestId, (p) => p.batchesDone >= 2, 'two batches done');
     await cancelOffboarding(env.client, requestId, 'HR found a mistake');
-    const result = await completeResult(env.client, await run.handle.result());
+    // Canceled in Temporal's terms, with no result: the run's report says what was and was not done.
+    await expect(run.handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect((await run.handle.describe()).status.name).toBe('CANCELLED');
+    const result = await resultOf(env.client, requestId);
 
     expect(result.status).toBe('cancelled');
     expect(result.cancelReason).toBe('HR found a mistake');
@@ -175,7 +180,8 @@ describe('controlling a run: reschedule, approve, cancel', () => {
     });
     await waitFor(requestId, phaseIs('scheduled'), 'scheduled');
     await run.handle.cancel();
-    const result = await completeResult(env.client, await run.handle.result());
+    const result = await resultOf(env.client, requestId);
+    expect((await run.handle.describe()).status.name).toBe('CANCELLED');
     expect(result.status).toBe('cancelled');
     expect(result.cancelReason).toMatch(/workflow cancellation/);
     expect(result.totals.wps.skipped).toBe(3);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { completeResult, progressOf, startOffboarding } from '../../client/offboarding';
+import { completeResult, progressOf, retryOffboarding, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
@@ -14,6 +14,7 @@ import {
 import { CHUNK_MAX_LEAVERS } from '../../workflows/plan';
 import { workflowIdFor } from '../../workflows/request';
 import type { OffboardingResult } from '../../workflows/result';
+import { PHASE } from '../../workflows/search-attributes';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/harness';
 import { recordHistory } from '../support/histories';
 import type { RunningSimulators } from '../support/simulators';
@@ -291,6 +292,45 @@ describe('a large request: parts and chunk runs', () => {
     } finally {
       sims.wps.configure({ faults: { latencyMs: 0 } });
       sims.authing.configure({ faults: { latencyMs: 0 } });
+    }
+  });
+
+  it('chunks with leavers not cut wait for attention: the run shows needs_attention, and a retry through the parent finishes every chunk', async () => {
+    for (let n = 1; n <= size; n++) {
+      sims.wps.users.set(`wps-${n}`, 'active');
+      const user = sims.authing.users.get(`au-${n}`);
+      if (user) user.status = 'Activated';
+    }
+    // One id refused in the first chunk and one in the second.
+    const refused = ['wps-7', `wps-${CHUNK_MAX_LEAVERS + 7}`];
+    sims.wps.configure({ rejectIds: refused });
+    try {
+      const requestId = `large-attention-${randomUUID()}`;
+      const run = await startOffboarding(
+        env.client,
+        { requestId, leavers: leavers(size) },
+        { taskQueue, namespace: 'default', runOptions: { approvalThreshold: size } },
+      );
+      const until = Date.now() + 180_000;
+      let progress = await progressOf(env.client, requestId);
+      while (!(progress.phase === 'needs_attention' && progress.remainingLeavers === 2)) {
+        if (Date.now() > until)
+          throw new Error(`the run did not wait for attention: ${JSON.stringify(progress)}`);
+        await new Promise((r) => setTimeout(r, 250));
+        progress = await progressOf(env.client, requestId);
+      }
+      expect((await run.handle.describe()).typedSearchAttributes.get(PHASE)).toBe('needs_attention');
+      for (const id of refused) expect(sims.wps.users.get(id)).toBe('active');
+
+      sims.wps.configure({ rejectIds: [] });
+      await retryOffboarding(env.client, requestId);
+      const result = await completeResult(env.client, await run.handle.result());
+      expect(result.status).toBe('completed');
+      expect(result.failedLeavers).toBe(0);
+      expect(result.totals.wps).toMatchObject({ done: size, failed: 0 });
+      for (const id of refused) expect(sims.wps.users.get(id)).toBe('disabled');
+    } finally {
+      sims.wps.configure({ rejectIds: [] });
     }
   });
 
