@@ -257,7 +257,10 @@ export async function progressOf(client: Client, requestId: string): Promise<Pro
 export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {
   await whileOpen(client, requestId, 'cancelled', async (h) => {
     await h.signal(cancelSignal, reason);
-    await h.cancel();
+    // The run may have ended on the signal alone in the meantime (it waits a minute for this).
+    await h.cancel().catch((err: unknown) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    });
   });
 }
 

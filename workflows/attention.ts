@@ -27,8 +27,11 @@ export interface AttentionControl {
   takeWaiver: () => Waiver | undefined;
   /** The run waits: `remaining` leavers, the next automatic retry at `nextRetryMs`, if any. */
   onWaiting: (remaining: number, nextRetryMs: number | undefined) => void;
-  /** A retry pass of `batches` batches starts. */
-  onRetrying: (batches: number) => void;
+  /**
+   * A retry pass of `batches` batches starts: asked by an operator, or automatic (the run then
+   * still waits for an operator: its phase and a waiver stay open).
+   */
+  onRetrying: (batches: number, byOperator: boolean) => void;
 }
 
 /** Waits on and retries the run's open failures; returns the waiver applied, if any. */
@@ -55,8 +58,11 @@ export async function attend(
       },
       (nextRetryMs ?? control.deadlineMs) - now,
     );
-    if (waiver) return { ...waiver, leavers: waive(state) };
+    // A cancel wins over anything else; a waiver that came with the timer's firing is still the
+    // operator's word, so it is looked for once more.
     if (control.isCancelled()) return undefined;
+    waiver ??= control.takeWaiver();
+    if (waiver) return { ...waiver, leavers: waive(state) };
     let onlyTransient = true;
     if (asked) {
       seen = control.retries();
@@ -101,13 +107,11 @@ async function retryOpen(
       setGate(settings.gates[system], { state: 'unproven' });
   }
   const batches = planBatches(again, control.batchSize);
-  control.onRetrying(batches.length);
+  control.onRetrying(batches.length, !onlyTransient);
   const pass = newRunState(again);
-  await runBatches(batches, pass, {
-    ...settings,
-    batchOffset: settings.batchesTotal,
-    batchesTotal: settings.batchesTotal + batches.length,
-  });
+  const offset = settings.batchesTotal;
+  settings.batchesTotal += batches.length;
+  await runBatches(batches, pass, { ...settings, batchOffset: offset });
   pass.outcomes.forEach((outcome, j) => {
     const target = state.outcomes[at[j] ?? -1];
     if (!target) return;

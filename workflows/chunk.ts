@@ -79,6 +79,8 @@ export interface ChunkResult {
   totals: Record<System, OutcomeCounts>;
   /** The canary gates as the chunk left them. */
   gates?: Gates;
+  /** Set when the chunk was cancelled (by its parent, or by someone else). */
+  cancelled?: true;
 }
 
 /** Chunk runs that reached their batches before they told their parent of their last one. */
@@ -180,7 +182,9 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
           waiting = true;
           tellRemaining(remaining);
         },
-        onRetrying: () => {
+        onRetrying: (_batches, byOperator) => {
+          // An automatic retry keeps the chunk waiting in its parent's eyes.
+          if (!byOperator) return;
           waiting = false;
           tellRemaining(0);
         },
@@ -204,5 +208,6 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
     batches: batches.length,
     totals: state.counts,
     gates: input.gates,
+    ...(cancelled ? { cancelled: true as const } : {}),
   };
 }

@@ -122,7 +122,7 @@ export interface WaiveInput {
 export interface Waiver extends WaiveInput {
   /** ISO time of the decision. */
   at: string;
-  /** Leavers whose remaining failures this waiver accepted (in a chunked run: in the parent, 0). */
+  /** Leavers waiting when the waiver was given (a chunked run: over the chunks waiting then). */
   leavers: number;
 }
 /**

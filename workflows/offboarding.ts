@@ -20,6 +20,7 @@ import {
   newGates,
   newRunState,
   runBatches,
+  setGate,
   type BatchRunSettings,
   type BatchRunState,
   type Gates,
@@ -92,7 +93,7 @@ const REASON = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,499}$/u;
 
 /**
  * Operators are told when a run needs them and when it ends (activities/notify/). Retried like any
- * activity; a notification that cannot be delivered within the window is logged, never blocks the run.
+ * activity; a notification that cannot be delivered within the window is logged; it never changes the outcome.
  */
 const notifier = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -285,11 +286,15 @@ export async function offboarding(
     () => {
       retries += 1;
       log.info('retry asked by an operator', { remaining: remaining() });
+      // A system the canary stopped is probed again, by this run and by chunks still to start.
+      for (const system of ['wps', 'authing'] as const)
+        if (gates[system].state === 'stopped') setGate(gates[system], { state: 'unproven' });
       for (const id of chunksWaiting.keys()) tellChunk(id, 'a retry', (h) => h.signal(retrySignal));
       return progress();
     },
     {
       validator: () => {
+        if (cancelled) throw new Error('the run was cancelled; there is nothing to retry');
         if (remaining() === 0)
           throw new Error(
             holds.length > 0
@@ -314,6 +319,7 @@ export async function offboarding(
     },
     {
       validator: (input: Partial<WaiveInput> | undefined) => {
+        if (cancelled) throw new Error('the run was cancelled; there is nothing to waive');
         if (remaining() === 0 && holds.length === 0)
           throw new Error(`nothing waits for an operator (phase ${phase}); there is nothing to waive`);
         if (typeof input?.by !== 'string' || !OPERATOR.test(input.by))
@@ -332,8 +338,13 @@ export async function offboarding(
     reconsider();
   });
   setHandler(chunkGateSignal, (system, gate) => {
-    if (gates[system].state !== 'proven' && gates[system].state !== 'stopped')
-      Object.assign(gates[system], gate);
+    // Decided once; a chunk's re-probe after a retry that proves the vendor works reopens it.
+    const mine = gates[system];
+    if (
+      (mine.state !== 'proven' && mine.state !== 'stopped') ||
+      (gate.state === 'proven' && mine.state === 'stopped')
+    )
+      setGate(mine, gate);
   });
   setHandler(chunkHeldSignal, (chunk, hold) => {
     // Already accepted: that chunk missed its resume (signals are best effort), so send it again.
@@ -517,10 +528,12 @@ export async function offboarding(
             nextRetryMs = next;
             reconsider();
           },
-          onRetrying: (batches) => {
-            inlineWaiting = 0;
+          onRetrying: (batches, byOperator) => {
             nextRetryMs = undefined;
             batchesTotal += batches;
+            // An automatic retry keeps the run in needs_attention (no new notification); an
+            // operator's retry runs, and a run that then waits again tells operators again.
+            if (byOperator) inlineWaiting = 0;
             reconsider();
           },
         });
@@ -551,6 +564,8 @@ export async function offboarding(
         accepted,
         held: () => holds[0] !== undefined,
         runningChunks,
+        waiting: () => chunksWaiting.size,
+        onChunkCancelled: (chunk) => cancel(`chunk ${chunk} was cancelled on its own`),
         onTotal: (n) => (batchesTotal = n),
         onChunkDone: (summary, batches) => {
           for (const system of ['wps', 'authing'] as const) {
@@ -577,6 +592,9 @@ export async function offboarding(
     // Every leaver's access cut or waived: Completed. Cancelled: Canceled. The deadline passed with
     // leavers not cut: Failed. Canceled and Failed runs have no result: `report` answers for them.
     const status: FinalStatus = cancelled ? 'cancelled' : failedLeavers > 0 ? 'failed' : 'completed';
+    // `offboard cancel` sends the reason, then Temporal's cancel: wait for the latter a little, so
+    // that the run ends Canceled rather than Completed when it had nothing left to do.
+    if (cancelled && !temporalCancelled) await condition(() => temporalCancelled, '1 minute');
     const final: OffboardingResult = {
       ...result,
       status,
@@ -634,6 +652,10 @@ interface ChunkRunContext {
   /** True while an operator is asked: no chunk starts. */
   held: () => boolean;
   runningChunks: Set<string>;
+  /** Running chunks that only wait for an operator (they start no batch until told). */
+  waiting: () => number;
+  /** A chunk was cancelled by someone other than this run (its leavers' access is not all cut). */
+  onChunkCancelled: (chunk: number) => void;
   onTotal: (batchesTotal: number) => void;
   onChunkDone: (summary: ChunkSummary, batches: number) => void;
 }
@@ -726,6 +748,9 @@ async function runChunks(
           log.info('chunk could not be told of the cancel', { chunk, error: String(err) });
         }
         done = await child.result();
+      } else if (done.cancelled) {
+        // Cancelled on its own (the Web UI, a batch cancel): never read as done; the run stops too.
+        context.onChunkCancelled(chunk);
       }
       const summary: ChunkSummary = {
         workflowId,
@@ -776,7 +801,8 @@ async function runChunks(
     !hasIds.slice(next).some((ids) => ids[system]);
   const mayStart = (): boolean =>
     context.isCancelled() ||
-    (!context.held() && ((decided('wps') && decided('authing')) || context.runningChunks.size === 0));
+    (!context.held() &&
+      ((decided('wps') && decided('authing')) || context.runningChunks.size - context.waiting() === 0));
   const lane = async (): Promise<void> => {
     for (;;) {
       await condition(() => failed !== undefined || next >= chunks.length || mayStart());

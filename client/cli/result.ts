@@ -17,7 +17,9 @@ export const resultCommand: Command = {
 Prints every leaver's outcome in WPS 365 and Authing (done, already, not_found, failed with the
 vendor's code and request id, or skipped), and the totals. --csv writes one line per leaver for a
 spreadsheet; --json the whole result. A run that has not finished is refused unless --wait.
-Exit code 0 when every leaver is offboarded, 1 when some failed or the run was cancelled.
+A Canceled or Failed run has no result: its report is read from the run (a worker answers).
+Exit code 0 when every leaver's access is cut (or what remained was waived), 7 when the run was
+cancelled, 8 when its deadline passed with leavers not cut, 1 for a 0.1.0 run with failures.
 
 Options:
   --csv     CSV on stdout: ${'employeeId,wpsUserId,wpsOutcome,...,authingVendorRequestId'}

@@ -48,18 +48,36 @@ describe('fail closed against a misread vendor (CLI, dev server, worker, simulat
   const wpsTouched = (from: number, count: number): number =>
     leaversOf(from, count).filter((l) => harness.sims.wps.users.get(l.wpsUserId ?? '') !== 'active').length;
   const disables = () => harness.sims.wps.calls.filter((c) => c.path === '/v7/users/batch_disable');
+  /** Waits until the run waits for an operator (its leavers' access not all cut). */
+  const untilAttention = async (requestId: string): Promise<void> => {
+    const until = Date.now() + 240_000;
+    for (;;) {
+      const status = await offboard('status', requestId, '--json');
+      const progress = (JSON.parse(status.stdout || '{}') as { progress?: { phase?: string } }).progress;
+      if (progress?.phase === 'needs_attention') return;
+      if (Date.now() > until) throw new Error(`${requestId} did not wait for attention: ${status.stdout}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  };
+  /** Not green: the run waits, and once cancelled its report shows every failure (exit 7). */
+  const cancelled = async (requestId: string) => {
+    await untilAttention(requestId);
+    expect((await offboard('cancel', requestId, '--reason', 'test over')).code).toBe(0);
+    return offboard('result', requestId, '--wait');
+  };
 
   it('batch_read items naming the id field differently: a VendorProtocolError, no WPS user touched, exit non-zero', async () => {
     harness.sims.wps.configure({ itemIdField: 'user_id' });
     const before = disables().length;
     const { file, requestId } = requestFile(1, 1_000);
-    const run = await offboard('start', file, '--approval-threshold', '2000', '--wait');
+    expect((await offboard('start', file, '--approval-threshold', '2000')).code).toBe(0);
+    const run = await cancelled(requestId);
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(7);
     expect(disables().length - before).toBe(0);
     expect(wpsTouched(1, 1_000)).toBe(0);
     // Nobody reads it as done: every WPS leaver failed, none not_found.
-    expect(run.stdout).toMatch(/completed_with_failures \(1000 leavers, 1000 failed\)/);
+    expect(run.stdout).toMatch(/cancelled \(1000 leavers, 1000 failed\)/);
     expect(run.stdout).toMatch(/WPS 365: failed 1000/);
     expect(run.stdout).not.toMatch(/not_found/);
     const result = await offboard('result', requestId, '--json');
@@ -69,13 +87,14 @@ describe('fail closed against a misread vendor (CLI, dev server, worker, simulat
   it('a batch_disable that is accepted and changes nothing: one WPS user touched, Authing resigns everyone, not green (two chunks)', async () => {
     harness.sims.wps.configure({ disableNoop: true });
     const before = disables().length;
-    const { file } = requestFile(1_001, 1_200);
-    const run = await offboard('start', file, '--approval-threshold', '2000', '--wait');
+    const { file, requestId } = requestFile(1_001, 1_200);
+    expect((await offboard('start', file, '--approval-threshold', '2000')).code).toBe(0);
+    const run = await cancelled(requestId);
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(7);
     const sent = disables().slice(before);
     expect(sent.map((c) => c.userIds.length)).toEqual([1]);
-    expect(run.stdout).toMatch(/completed_with_failures \(1200 leavers, 1200 failed\)/);
+    expect(run.stdout).toMatch(/cancelled \(1200 leavers, 1200 failed\)/);
     expect(run.stdout).toMatch(/Authing: done 1200/);
     for (const l of leaversOf(1_001, 1_200)) {
       expect(harness.sims.authing.users.get(l.authingUserId ?? '')?.status).toBe('Resigned');

@@ -29,6 +29,8 @@ describe('failureOutcome', () => {
       vendorRequestId: 'req-9',
       message:
         'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
+      // Transient: the run retries it on its own while it waits for an operator.
+      transient: true,
     });
   });
 
@@ -51,6 +53,7 @@ describe('failureOutcome', () => {
         vendorRequestId: 'req-9',
         message:
           'gave up at the end of the retry window; last error: wps batch_read failed: HTTP 503, "service unavailable"',
+        transient: true,
       });
     },
   );
@@ -73,7 +76,24 @@ describe('failureOutcome', () => {
       status: 'failed',
       code: 'VendorUnavailable',
       message: 'gave up at the end of the retry window; last error: Encoded failure',
+      transient: true,
     });
+  });
+
+  it('a refusal that is not retryable ends at once: not transient, never retried on its own', () => {
+    const refused = ApplicationFailure.nonRetryable(
+      'wps batch_disable refused: 400000001',
+      'VendorRejectedRequest',
+    );
+    const failure = new ActivityFailure(
+      'activity failed',
+      'disableWpsUsers',
+      '1',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'w',
+      refused,
+    );
+    expect(failureOutcome(failure).transient).toBeUndefined();
   });
 
   it('a timeout before any attempt failed says so', () => {

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { completeResult, progressOf, retryOffboarding, startOffboarding } from '../../client/offboarding';
+import {
+  cancelOffboarding,
+  completeResult,
+  progressOf,
+  resultOf,
+  retryOffboarding,
+  startOffboarding,
+} from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
   addLeaversAtUpdate,
   addLeaversUpdate,
-  cancelSignal,
   progressQuery,
   type PlacedLeaverPart,
 } from '../../workflows/messages';
@@ -47,6 +53,10 @@ describe('a large request: parts and chunk runs', () => {
 
   it(`offboards ${size} leavers through parts and chunk runs, with bounded histories and payloads`, async () => {
     const requestId = `large-${randomUUID()}`;
+    // Vendors that take a little time, so that the first chunk runs for seconds: long enough for a
+    // poll to see its batches before the parent counts them, however fast or loaded the machine.
+    sims.wps.configure({ faults: { latencyMs: 40 } });
+    sims.authing.configure({ faults: { latencyMs: 40 } });
     const run = await startOffboarding(
       env.client,
       { requestId, leavers: leavers(size) },
@@ -69,7 +79,13 @@ describe('a large request: parts and chunk runs', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    const summary = await run.handle.result().finally(() => (polling = false));
+    const summary = await run.handle
+      .result()
+      .finally(() => (polling = false))
+      .finally(() => {
+        sims.wps.configure({ faults: { latencyMs: 0 } });
+        sims.authing.configure({ faults: { latencyMs: 0 } });
+      });
     await poller;
     expect(seen.some(({ parent, shown }) => parent === 0 && shown > 0)).toBe(true);
     expect(seen.every(({ shown }) => shown <= Math.ceil(size / 50))).toBe(true);
@@ -270,8 +286,9 @@ describe('a large request: parts and chunk runs', () => {
         if (Date.now() > until) throw new Error('the run did not get going');
         await new Promise((r) => setTimeout(r, 100));
       }
-      await run.handle.signal('cancel', 'stop the layoff');
-      const result = await completeResult(env.client, await run.handle.result());
+      await cancelOffboarding(env.client, requestId, 'stop the layoff');
+      const result = await resultOf(env.client, requestId);
+      expect((await run.handle.describe()).status.name).toBe('CANCELLED');
       expect(result.status).toBe('cancelled');
       expect(result.outcomes).toHaveLength(size);
       expect(result.chunks).toHaveLength(3);
@@ -450,8 +467,8 @@ describe('a large request: parts in any order', () => {
       args: [{ requestId, leavers: range(1, 2) }, { expectedLeavers: 8 }],
     });
     await handle.executeUpdate(addLeaversAtUpdate, { args: [{ part: 3, offset: 6, leavers: range(7, 8) }] });
-    await handle.signal(cancelSignal, 'the layoff was called off');
-    const result = (await handle.result()) as OffboardingResult;
+    await cancelOffboarding(env.client, requestId, 'the layoff was called off');
+    const result: OffboardingResult = await resultOf(env.client, requestId);
     expect(result.status).toBe('cancelled');
     expect(result.outcomes?.map((o) => [o.employeeId, o.wps.status, o.authing.status])).toEqual([
       ['E1', 'skipped', 'skipped'],

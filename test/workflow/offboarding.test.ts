@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { completeResult, startOffboarding } from '../../client/offboarding';
+import { cancelOffboarding, completeResult, resultOf, startOffboarding } from '../../client/offboarding';
 import { generateDirectory } from '../../simulators/directory';
-import { progressQuery, cancelSignal } from '../../workflows/messages';
+import { progressQuery } from '../../workflows/messages';
 import { workflowIdFor, type OffboardingRequest } from '../../workflows/request';
 import { FAILED_COUNT, LEAVER_COUNT, PHASE, REQUEST_ID } from '../../workflows/search-attributes';
 import { InvalidRequestError } from '../../workflows/validation';
@@ -143,8 +143,9 @@ describe('offboarding workflow on a real dev server', () => {
     });
     expect((await run.handle.describe()).typedSearchAttributes.get(PHASE)).toBe('scheduled');
 
-    await run.handle.signal(cancelSignal, 'HR withdrew the request');
-    const result = await completeResult(env.client, await run.handle.result());
+    await cancelOffboarding(env.client, run.requestId, 'HR withdrew the request');
+    const result = await resultOf(env.client, run.requestId);
+    expect((await run.handle.describe()).status.name).toBe('CANCELLED');
     expect(result.status).toBe('cancelled');
     expect(result.outcomes[0]).toMatchObject({ wps: { status: 'skipped' }, authing: { status: 'skipped' } });
     expect(sims.wps.calls.length + sims.authing.calls.length).toBe(callsBefore);
