@@ -137,6 +137,8 @@ async function main(): Promise<void> {
       uiBaseUrl = devServer.uiUrl ?? uiBaseUrl;
       process.env.TEMPORAL_ADDRESS = devServer.address;
     }
+    // The worker's notifications link to this Web UI.
+    env.TEMPORAL_UI_URL = uiBaseUrl;
 
     // 2. Simulators for every vendor not configured for real (WPS_BASE_URL / AUTHING_BASE_URL unset).
     // Their credentials are made up per run, so none is ever written down.

@@ -80,7 +80,7 @@ export function progressBlock(p: Progress): string[] {
   }
   if (p.remainingLeavers !== undefined) {
     lines.push(
-      `  waiting    ${p.remainingLeavers} leavers' access not cut` +
+      `  remaining  ${p.remainingLeavers} leavers' access not cut` +
         (p.nextRetry !== undefined
           ? `; next automatic retry ${p.nextRetry}`
           : '; no automatic retry (not transient)'),
