@@ -3,7 +3,6 @@ import {
   ApplicationFailure,
   condition,
   defaultPayloadConverter,
-  patched,
   proxyActivities,
   TimeoutFailure,
   type ActivityOptions,
@@ -40,9 +39,6 @@ import { vendorTaskQueue } from './task-queues';
  * batch's Authing step (never further ahead). So a run has up to 4 × `concurrency` activities going
  * (a few more while a chunk hands over to the next: workflows/offboarding.ts) and `concurrency`
  * exchanges in flight.
- *
- * Runs that reached this code before it was so replay one step at a time, `concurrency` lanes
- * (OVERLAPPING_LANES_PATCH); their activities take no slot.
  */
 
 /**
@@ -173,8 +169,6 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
 }
 
 const vendor = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
-/** Runs that passed this point before lanes overlapped their vendors replay one step at a time. */
-export const OVERLAPPING_LANES_PATCH = 'lanes-overlap-vendors';
 /**
  * Lanes per unit of `concurrency`. One overlapping lane keeps a slot busy while its other activity
  * waits on Temporal; a second covers activities waiting out a vendor's Retry-After or a backoff
@@ -189,7 +183,6 @@ export async function runBatches(
   state: BatchRunState,
   settings: BatchRunSettings,
 ): Promise<void> {
-  const overlapping = patched(OVERLAPPING_LANES_PATCH);
   const idsOf = (system: System): number =>
     batches.reduce((n, b) => n + (system === 'wps' ? b.wpsUserIds : b.authingUserIds).length, 0);
   const idsInRun: Record<System, number> = { wps: idsOf('wps'), authing: idsOf('authing') };
@@ -256,7 +249,7 @@ export async function runBatches(
       batch: batchNumber,
       batches: settings.batchesTotal,
       userIds: ids,
-      ...(overlapping ? { callSlots: settings.callSlots } : {}),
+      callSlots: settings.callSlots,
       ...(canary ? { canary } : {}),
       ...(actedBefore.length > 0 ? { actedBefore } : {}),
     };
@@ -419,13 +412,6 @@ export async function runBatches(
     return batch;
   };
   const lane = async (): Promise<void> => {
-    if (!overlapping) {
-      for (let batch = await take(); batch !== undefined; batch = await take()) {
-        await wpsStep(batch);
-        await authingStep(batch);
-      }
-      return;
-    }
     // The previous batch's Authing step runs beside this batch's WPS step; the lane takes a new
     // batch once both have ended, so WPS is never more than one batch ahead of Authing.
     let previous: Batch | undefined;
@@ -435,7 +421,7 @@ export async function runBatches(
     }
     if (previous) await authingStep(previous);
   };
-  const lanes = Math.min(settings.concurrency * (overlapping ? LANES_PER_SLOT : 1), batches.length);
+  const lanes = Math.min(settings.concurrency * LANES_PER_SLOT, batches.length);
   await Promise.all(Array.from({ length: lanes }, lane));
   // A hold raised by a lane's last step is decided too before the run ends.
   while (!settings.isCancelled() && settings.notFound.held() !== undefined) {

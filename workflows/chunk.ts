@@ -3,7 +3,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -83,9 +82,6 @@ export interface ChunkResult {
   cancelled?: true;
 }
 
-/** Chunk runs that reached their batches before they told their parent of their last one. */
-export const CHUNK_DRAINING_PATCH = 'chunk-announces-last-batch';
-
 export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> {
   const state = newRunState(input.leavers);
   let cancelled = input.skipReason !== undefined;
@@ -137,8 +133,6 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       outcome.authing = { status: 'skipped', message: input.skipReason };
     }
   } else {
-    // Chunks that ran before the parent listened for it replay without the signal.
-    const announce = parent !== undefined && patched(CHUNK_DRAINING_PATCH);
     const settings: BatchRunSettings = {
       taskQueue: workflowInfo().taskQueue,
       authingUserIdType: input.authingUserIdType,
@@ -165,7 +159,7 @@ export async function offboardingChunk(input: ChunkInput): Promise<ChunkResult> 
       },
       onLastBatchTaken: () => {
         // If the parent cannot be told, it starts the next chunk when this one ends.
-        if (announce) tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
+        tell('the last batch', (h) => h.signal(chunkDrainingSignal, input.chunk));
       },
     };
     const tellRemaining = (remaining: number): void =>

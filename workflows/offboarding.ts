@@ -6,7 +6,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -83,8 +82,6 @@ export type { FinalStatus } from './messages';
 
 /** A large request's parts must all arrive within this time of the start, or nothing is done. */
 const SUBMISSION_WINDOW_MS = 60 * 60_000;
-/** Large runs cut into even chunks, a multiple of the lanes (runs recorded before keep the greedy cut). */
-const EVEN_CHUNKS_PATCH = 'even-chunks';
 
 /** Who approves or decides: an operator id for the audit trail. */
 const OPERATOR = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u;
@@ -467,11 +464,9 @@ export async function offboarding(
     }
 
     // The plan is known once every leaver is in: progress shows it while the run waits.
+    // Over one chunk (by count or by size): even chunks, a multiple of the lanes.
     let chunks = splitLeavers(leavers, CHUNK_MAX_LEAVERS, PART_MAX_BYTES);
-    // Runs recorded before even chunks keep the greedy cut they started with.
-    if (chunks.length > 1 && patched(EVEN_CHUNKS_PATCH)) {
-      chunks = planChunks(leavers, settings.batchSize, settings.concurrency);
-    }
+    if (chunks.length > 1) chunks = planChunks(leavers, settings.batchSize, settings.concurrency);
     batchesTotal = chunks.reduce((n, chunk) => n + Math.ceil(chunk.length / settings.batchSize), 0);
 
     // A durable timer, exact to the second; a cancel or a reschedule wakes it at once.
@@ -635,9 +630,6 @@ export async function offboarding(
   });
 }
 
-/** Parent runs whose lanes start the next chunk once the current one has taken its last batch. */
-export const CHUNK_HAND_OVER_PATCH = 'chunk-lanes-hand-over';
-
 interface ChunkRunContext {
   /** Epoch ms: the run's deadline for leavers whose access is not cut. */
   deadlineMs: number;
@@ -687,9 +679,7 @@ async function runChunks(
   const summaries: ChunkSummary[] = [];
   const parentId = workflowInfo().workflowId;
   // A lane starts its next chunk when the current one has taken its last batch, not when it has
-  // ended, so that the run's call slots stay busy across the change of chunks. Runs that reached
-  // this point before it was so wait for each chunk's end.
-  const handOver = patched(CHUNK_HAND_OVER_PATCH);
+  // ended, so that the run's call slots stay busy across the change of chunks.
   const draining = new Set<number>();
   // The first chunk that failed: no lane starts another chunk after it, and the run fails with it.
   let failed: { error: unknown } | undefined;
@@ -773,10 +763,6 @@ async function runChunks(
       ended = true;
       context.runningChunks.delete(workflowId);
     });
-    if (!handOver) {
-      await finished;
-      return { finished };
-    }
     // The lane moves on once the chunk has taken its last batch (chunkDrainingSignal) or ended;
     // the rest of it is awaited with the other chunks' ends. A chunk that fails stops every lane.
     void finished.catch((error: unknown) => {
