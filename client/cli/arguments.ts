@@ -42,6 +42,22 @@ export function stringOption(values: Record<string, unknown>, name: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * An operator's decision (`continue`, `waive`): `--by` and `--reason`, both required, for the audit
+ * trail; `why` says what the reason must explain.
+ */
+export function decisionOf(
+  values: Record<string, unknown>,
+  command: string,
+  why: string,
+): { by: string; reason: string } {
+  const by = stringOption(values, 'by')?.trim();
+  const reason = stringOption(values, 'reason')?.trim();
+  if (!by) throw usage(`${command} needs --by NAME: who decides, for the audit trail`);
+  if (!reason) throw usage(`${command} needs --reason TEXT: ${why}`);
+  return { by, reason };
+}
+
 /** Every value of a repeatable option, in order (none: empty). */
 export function stringsOption(values: Record<string, unknown>, name: string): string[] {
   const value = values[name];

@@ -1,5 +1,5 @@
 import { continueOffboarding } from '../offboarding';
-import { checkRequestId, stringOption } from './arguments';
+import { checkRequestId, decisionOf, stringOption } from './arguments';
 import type { Command } from './command';
 import { EXIT } from './exit-codes';
 import { usage } from './failure';
@@ -25,10 +25,7 @@ Options:
   maxPositionals: 1,
   async run(ctx, input) {
     const requestId = checkRequestId(input.positionals[0], 'continue');
-    const by = stringOption(input.values, 'by')?.trim();
-    const reason = stringOption(input.values, 'reason')?.trim();
-    if (!by) throw usage('continue needs --by NAME: who decides, for the audit trail');
-    if (!reason) throw usage('continue needs --reason TEXT: why the unknown ids are fine');
+    const { by, reason } = decisionOf(input.values, 'continue', 'why the unknown ids are fine');
     const system = stringOption(input.values, 'system');
     if (system !== undefined && system !== 'wps' && system !== 'authing')
       throw usage(`--system must be wps or authing, got "${system}"`);

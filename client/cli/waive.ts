@@ -1,8 +1,7 @@
 import { waiveOffboarding } from '../offboarding';
-import { checkRequestId, stringOption } from './arguments';
+import { checkRequestId, decisionOf } from './arguments';
 import type { Command } from './command';
 import { EXIT } from './exit-codes';
-import { usage } from './failure';
 import { describeRun, requireOpen } from './run-handle';
 
 export const waiveCommand: Command = {
@@ -22,10 +21,7 @@ Options:
   maxPositionals: 1,
   async run(ctx, input) {
     const requestId = checkRequestId(input.positionals[0], 'waive');
-    const by = stringOption(input.values, 'by')?.trim();
-    const reason = stringOption(input.values, 'reason')?.trim();
-    if (!by) throw usage('waive needs --by NAME: who decides, for the audit trail');
-    if (!reason) throw usage('waive needs --reason TEXT: why what remains may stay as it is');
+    const { by, reason } = decisionOf(input.values, 'waive', 'why what remains may stay as it is');
     const run = await describeRun(ctx, requestId);
     requireOpen(run, 'waive');
     const progress = await ctx.bounded((client) => waiveOffboarding(client, requestId, by, reason));
