@@ -21,6 +21,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
+COPY webhook ./webhook
 COPY codec ./codec
 COPY simulators ./simulators
 RUN npm run build

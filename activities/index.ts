@@ -4,9 +4,9 @@ import type { AuthingUserIdType } from '../workflows/request';
 import type { AuthingUserStatus } from './authing/client';
 import type { WpsUserStatus } from './wps/client';
 import { CallSlots, type CallSlotsOfRun } from './call-slots';
-import { classifyFailure } from './vendor/call-retry';
-import type { UserStatuses } from './vendor/contract';
-import { toActivityFailure, VendorError } from './vendor/errors';
+import { classifyFailure } from './shared/call-retry';
+import type { UserStatuses } from './shared/contract';
+import { toActivityFailure, VendorError } from './shared/errors';
 
 /** What the activities need from WPS 365; `WpsClient` is the real one. */
 export interface WpsDirectory {

@@ -1,5 +1,5 @@
 import { AuthingClient } from '../activities/authing/client';
-import { Secret } from '../activities/vendor/secret';
+import { Secret } from '../activities/shared/secret';
 import { WpsClient } from '../activities/wps/client';
 import type { OffboardingRequest } from '../workflows/request';
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Secret } from '../activities/vendor/secret';
+import { Secret } from '../activities/shared/secret';
 
 /**
  * The worker's configuration, read once from the environment. A missing or malformed setting stops
@@ -14,7 +14,7 @@ import { Secret } from '../activities/vendor/secret';
  *   calls), or a little more when the pacer below is set, so that the pacer is what binds.
  * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (positive number; unset: no pacing): the most
  *   HTTP exchanges per second ONE worker process makes to the vendor (API calls, token fetches and
- *   every retry), evenly spaced (activities/vendor/call-pacer.ts), since the server dispatches
+ *   every retry), evenly spaced (activities/shared/call-pacer.ts), since the server dispatches
  *   activities in bursts that a vendor counting calls per sliding second answers with 429. Per
  *   process: with N worker processes, set it to the vendor's limit ÷ N.
  */

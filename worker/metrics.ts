@@ -1,8 +1,8 @@
 import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import { VENDOR_FAILURE_TYPES, type VendorName } from '../activities/vendor/errors';
-import { observeSafely, type VendorMetrics } from '../activities/vendor/metrics';
+import { VENDOR_FAILURE_TYPES, type VendorName } from '../activities/shared/errors';
+import { observeSafely, type VendorMetrics } from '../activities/shared/metrics';
 import { OUTCOME_STATUSES, SYSTEMS, type System, type SystemOutcome } from '../workflows/outcome';
 
 /**
@@ -57,7 +57,7 @@ export function createOffboardingMetrics(meter: MetricMeter): OffboardingMetrics
     vendorCallErrors: meter.createCounter(
       METRIC_NAMES.vendorCallErrors,
       'errors',
-      'Vendor activity attempts that failed, by vendor and failure type (activities/vendor/errors.ts)',
+      'Vendor activity attempts that failed, by vendor and failure type (activities/shared/errors.ts)',
     ),
     tokenFetches: meter.createCounter(
       METRIC_NAMES.tokenFetches,

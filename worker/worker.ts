@@ -2,7 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type Activities } from '../activities';
 import { AuthingClient } from '../activities/authing/client';
 import { createNotifyActivities } from '../activities/notify';
-import type { VendorMetrics } from '../activities/vendor/metrics';
+import type { VendorMetrics } from '../activities/shared/metrics';
 import { WpsClient } from '../activities/wps/client';
 import { vendorTaskQueue } from '../workflows/task-queues';
 import { activityLogAttributesInterceptor } from './activity-log-attributes';
@@ -11,7 +11,7 @@ import type { WorkerConfig } from './config';
 /**
  * Builds the vendor clients from configuration: the only place credentials meet the code that uses
  * them. With `metrics`, both clients report call durations and token fetches (worker/metrics.ts).
- * With `config.callsPerSecond`, each client spaces its exchanges (activities/vendor/call-pacer.ts).
+ * With `config.callsPerSecond`, each client spaces its exchanges (activities/shared/call-pacer.ts).
  */
 export function createVendorClients(
   config: WorkerConfig,

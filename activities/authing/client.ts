@@ -6,8 +6,8 @@ import {
   type CallKind,
   type CallRetryOptions,
   type CallRetryPolicy,
-} from '../vendor/call-retry';
-import { pacerFor, type Pacer } from '../vendor/call-pacer';
+} from '../shared/call-retry';
+import { pacerFor, type Pacer } from '../shared/call-pacer';
 import type { z } from 'zod';
 import {
   checkContract,
@@ -15,12 +15,12 @@ import {
   userStatuses,
   type ContractContext,
   type UserStatuses,
-} from '../vendor/contract';
-import { VendorError } from '../vendor/errors';
-import { createHttpClient, headerValue, send } from '../vendor/http';
-import type { VendorMetrics } from '../vendor/metrics';
-import { resolveSecret, type SecretSource } from '../vendor/secret';
-import { TokenCache } from '../vendor/token-cache';
+} from '../shared/contract';
+import { VendorError } from '../shared/errors';
+import { createHttpClient, headerValue, send } from '../shared/http';
+import type { VendorMetrics } from '../shared/metrics';
+import { resolveSecret, type SecretSource } from '../shared/secret';
+import { TokenCache } from '../shared/token-cache';
 import {
   authingEnvelope,
   resignContract,
@@ -52,11 +52,11 @@ export interface AuthingClientOptions {
   timeoutMs?: number;
   /** Call durations and token fetches, for the worker's metrics. */
   metrics?: VendorMetrics;
-  /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
+  /** Retries of one call inside the client (activities/shared/call-retry.ts); defaults there. */
   callRetry?: CallRetryOptions;
   /**
    * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
-   * evenly spaced (activities/vendor/call-pacer.ts). Unset: no pacing. `AUTHING_CALLS_PER_SECOND`.
+   * evenly spaced (activities/shared/call-pacer.ts). Unset: no pacing. `AUTHING_CALLS_PER_SECOND`.
    */
   callsPerSecond?: number;
   /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
@@ -97,9 +97,9 @@ interface CheckedAnswer extends AuthingAnswer {
  *   retries the call once.
  * - Every answer is checked against its declared contract (./contract.ts) before anything reads it:
  *   one we do not fully understand is a non-retryable VendorProtocolError, never an outcome.
- * - Transient failures are retried inside the client (activities/vendor/call-retry.ts): reads and
+ * - Transient failures are retried inside the client (activities/shared/call-retry.ts): reads and
  *   the token fetch on any of them, the resign only when the vendor provably did nothing.
- * - With `callsPerSecond` (or `pacer`), every exchange waits its turn (activities/vendor/call-pacer.ts).
+ * - With `callsPerSecond` (or `pacer`), every exchange waits its turn (activities/shared/call-pacer.ts).
  * - Every call sends `authorization: Bearer <token>` and `x-authing-userpool-id`.
  * - Every failure is a `VendorError` of the closed set (see `./errors`), whose message and details
  *   never hold the access key secret or a token.

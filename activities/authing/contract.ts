@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What each Authing management-API answer must look like (specs/authing.md, "Confirmed since"),
- * checked with activities/vendor/contract.ts `checkContract` before anything reads the answer. An
+ * checked with activities/shared/contract.ts `checkContract` before anything reads the answer. An
  * answer that does not match (not JSON, a missing or renamed field, a status we do not know) is a
  * non-retryable VendorProtocolError: it never becomes an outcome or a default.
  *

@@ -3,7 +3,7 @@ import {
   VendorError,
   type VendorErrorDetails,
   type VendorFailureKind,
-} from '../vendor/errors';
+} from '../shared/errors';
 
 /**
  * Authing's answers mapped onto the closed set of vendor failure types. Authing normally answers

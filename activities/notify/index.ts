@@ -2,13 +2,13 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import axios, { AxiosError } from 'axios';
 import { runUrl } from '../../client/offboarding';
-import { signatureHeader } from '../../client/webhook-signature';
+import { signatureHeader } from '../../webhook/signature';
 import type { NotifyActivities, RunNotification } from '../../workflows/notification';
-import type { Secret } from '../vendor/secret';
+import type { Secret } from '../shared/secret';
 
 /**
  * The `notifyRun` activity: one signed JSON POST per notification to the URL operators configured
- * (OFFBOARD_NOTIFY_URL), signed as the HR webhook's events are (client/webhook-signature.ts), with the
+ * (OFFBOARD_NOTIFY_URL), signed as the HR webhook's events are (webhook/signature.ts), with the
  * headers below. docs/operations.md, "Notifications".
  *
  * A 2xx answer is success. Anything else throws an ApplicationFailure, which Temporal retries under

@@ -6,14 +6,14 @@ import {
   type CallKind,
   type CallRetryOptions,
   type CallRetryPolicy,
-} from '../vendor/call-retry';
-import { pacerFor, type Pacer } from '../vendor/call-pacer';
-import { checkContract, userStatuses, type ContractContext, type UserStatuses } from '../vendor/contract';
-import { createHttpClient, send } from '../vendor/http';
-import { VendorError } from '../vendor/errors';
-import type { VendorMetrics } from '../vendor/metrics';
-import { resolveSecret, type SecretSource } from '../vendor/secret';
-import { TokenCache } from '../vendor/token-cache';
+} from '../shared/call-retry';
+import { pacerFor, type Pacer } from '../shared/call-pacer';
+import { checkContract, userStatuses, type ContractContext, type UserStatuses } from '../shared/contract';
+import { createHttpClient, send } from '../shared/http';
+import { VendorError } from '../shared/errors';
+import type { VendorMetrics } from '../shared/metrics';
+import { resolveSecret, type SecretSource } from '../shared/secret';
+import { TokenCache } from '../shared/token-cache';
 import {
   batchReadStatuses,
   WPS_BATCH_DISABLE_SUCCESS,
@@ -68,11 +68,11 @@ export interface WpsClientOptions {
   idRejectedCodes?: Iterable<number>;
   /** Call durations and token fetches, for the worker's metrics. */
   metrics?: VendorMetrics;
-  /** Retries of one call inside the client (activities/vendor/call-retry.ts); defaults there. */
+  /** Retries of one call inside the client (activities/shared/call-retry.ts); defaults there. */
   callRetry?: CallRetryOptions;
   /**
    * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
-   * evenly spaced (activities/vendor/call-pacer.ts). Unset: no pacing. `WPS_CALLS_PER_SECOND`.
+   * evenly spaced (activities/shared/call-pacer.ts). Unset: no pacing. `WPS_CALLS_PER_SECOND`.
    */
   callsPerSecond?: number;
   /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
@@ -205,7 +205,7 @@ export class WpsClient {
    * Serialises the body once and signs those bytes, over the path as sent (a gateway's prefix
    * included); every try gets a fresh date and signature. A rejected token is dropped and the call
    * sent again once with a new one (once per call, not per try). Transient failures are retried as
-   * `kind` allows (activities/vendor/call-retry.ts). A success answer is returned only once it
+   * `kind` allows (activities/shared/call-retry.ts). A success answer is returned only once it
    * matches `success`.
    */
   private async signedPost<T>(

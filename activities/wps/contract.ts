@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { contractViolation, type ContractContext } from '../vendor/contract';
+import { contractViolation, type ContractContext } from '../shared/contract';
 
 /**
  * What the connector accepts from WPS 365, one declared contract per endpoint (specs/wps-365.md §1,
  * §4, §6). Every answer is checked against its contract before anything reads it; a mismatch is a
- * non-retryable `VendorProtocolError` (activities/vendor/contract.ts), never an outcome or a default.
+ * non-retryable `VendorProtocolError` (activities/shared/contract.ts), never an outcome or a default.
  */
 
 /** Every status §6 confirms; the batch_read filter asks for all of them, or some users look unknown. */

@@ -1,13 +1,13 @@
-import { contractViolation } from '../vendor/contract';
+import { contractViolation } from '../shared/contract';
 import {
   parseRetryAfter,
   VendorError,
   type VendorErrorDetails,
   type VendorFailureKind,
-} from '../vendor/errors';
+} from '../shared/errors';
 
 /**
- * How WPS 365 failures map onto the closed set of failure types (activities/vendor/errors.ts).
+ * How WPS 365 failures map onto the closed set of failure types (activities/shared/errors.ts).
  * specs/wps-365.md §5/§6: the vendor's code table is not published, so only the HTTP status and
  * configured codes decide; the message text never does (it may be in any language). First match wins:
  *
@@ -232,7 +232,7 @@ export function mapWpsFailure(
   const idRejected = options.idRejectedCodes ?? WPS_ID_REJECTED_CODES;
   const refusesIds =
     kind === 'invalidRequest' && !options.isTokenCall && code !== undefined && idRejected.has(code);
-  // A throttle inside HTTP 200 is a throttle: the vendor did nothing (activities/vendor/call-retry.ts).
+  // A throttle inside HTTP 200 is a throttle: the vendor did nothing (activities/shared/call-retry.ts).
   const throttled = status === 429 || isThrottledCode(code, options.throttledCodes);
   const retryAfterMs =
     kind === 'transient' ? parseRetryAfter(wpsHeader(answer.headers, 'retry-after'), options.now) : undefined;

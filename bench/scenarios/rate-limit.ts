@@ -9,7 +9,7 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './types';
  * 2. Rate limit: each simulator allows R calls per second (in any sliding second) and answers 429
  * above it. The bench runs ONE worker process, configured as an operator would for that limit:
  * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND = R: the worker's call pacer
- *   (activities/vendor/call-pacer.ts) spaces every HTTP exchange to a vendor at least 1/R s apart,
+ *   (activities/shared/call-pacer.ts) spaces every HTTP exchange to a vendor at least 1/R s apart,
  *   so no sliding second holds more than R calls (per process: with N workers it would be R ÷ N).
  * - WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND = R ÷ 3 × 1.25 (see
  *   ACTIVITY_HEADROOM): the task queues' global cap, a little above the pacer's pace.

@@ -1,4 +1,4 @@
-import { VendorError, type VendorName } from '../../activities/vendor/errors';
+import { VendorError, type VendorName } from '../../activities/shared/errors';
 
 /**
  * What `offboard check` makes of what it saw: the clock offset from a `Date` header, and for each

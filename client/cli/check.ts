@@ -1,6 +1,6 @@
 import type { AuthingClient } from '../../activities/authing/client';
-import type { UserStatuses } from '../../activities/vendor/contract';
-import type { VendorName } from '../../activities/vendor/errors';
+import type { UserStatuses } from '../../activities/shared/contract';
+import type { VendorName } from '../../activities/shared/errors';
 import type { WpsClient } from '../../activities/wps/client';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import {

@@ -5,7 +5,7 @@ import {
   type BatchInput,
   type WpsDirectory,
 } from '../../activities';
-import { VendorError, type VendorErrorDetails } from '../../activities/vendor/errors';
+import { VendorError, type VendorErrorDetails } from '../../activities/shared/errors';
 import type { WpsUserStatus } from '../../activities/wps/client';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { applicationFailureOf } from '../support/failures';

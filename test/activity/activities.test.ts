@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type AuthingBatchInput, type BatchInput } from '../../activities';
 import type { SystemOutcome } from '../../workflows/outcome';
 import { AuthingClient } from '../../activities/authing/client';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import { WpsClient } from '../../activities/wps/client';
 import { createVendorClients } from '../../worker/worker';
 import { startSimulators, type RunningSimulators } from '../support/simulators';

@@ -1,7 +1,7 @@
 import { AuthingClient } from '../../activities/authing/client';
 import type { AuthingErrorDetails } from '../../activities/authing/errors';
-import { VendorError } from '../../activities/vendor/errors';
-import { Secret } from '../../activities/vendor/secret';
+import { VendorError } from '../../activities/shared/errors';
+import { Secret } from '../../activities/shared/secret';
 import type { AuthingSimulatorOptions, AuthingUserRecord } from '../../simulators/authing/server';
 import { startSimulators, type RunningSimulators } from '../support/simulators';
 

@@ -3,9 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type AuthingBatchInput, type WpsDirectory } from '../../activities';
 import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
 import type { AuthingErrorDetails } from '../../activities/authing/errors';
-import { classifyFailure } from '../../activities/vendor/call-retry';
-import { VendorError } from '../../activities/vendor/errors';
-import { Secret } from '../../activities/vendor/secret';
+import { classifyFailure } from '../../activities/shared/call-retry';
+import { VendorError } from '../../activities/shared/errors';
+import { Secret } from '../../activities/shared/secret';
 import type {
   AuthingSimulatorOptions,
   AuthingUserRecord,

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createActivities, type AuthingBatchInput, type WpsDirectory } from '../../activities';
 import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import type {
   AuthingIdBehaviour,
   AuthingSimulatorOptions,

@@ -1,13 +1,13 @@
 import { AuthingClient } from '../../activities/authing/client';
-import { CallPacer } from '../../activities/vendor/call-pacer';
-import type { CallRetryOptions } from '../../activities/vendor/call-retry';
-import { Secret } from '../../activities/vendor/secret';
+import { CallPacer } from '../../activities/shared/call-pacer';
+import type { CallRetryOptions } from '../../activities/shared/call-retry';
+import { Secret } from '../../activities/shared/secret';
 import type { AuthingUserRecord } from '../../simulators/authing/server';
 import type { WpsUserRecord } from '../../simulators/wps/server';
 import { startSimulators, type RunningSimulators } from '../support/simulators';
 
 /**
- * The call pacer (activities/vendor/call-pacer.ts) against the real simulators, whose rate limit
+ * The call pacer (activities/shared/call-pacer.ts) against the real simulators, whose rate limit
  * (simulators/faults.ts) answers 429 above 10 calls in any sliding second. A burst of 30 concurrent
  * reads through a client paced at 10/s meets no 429; the same burst unpaced does. Client retries are
  * off, so a 429 would show as a failed read instead of being retried away. The assertions are on the

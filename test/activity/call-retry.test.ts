@@ -8,10 +8,10 @@ import {
   type WpsDirectory,
 } from '../../activities';
 import { AuthingClient, type AuthingClientOptions } from '../../activities/authing/client';
-import type { CallRetryOptions } from '../../activities/vendor/call-retry';
-import type { VendorMetrics } from '../../activities/vendor/metrics';
-import { toActivityFailure, VendorError } from '../../activities/vendor/errors';
-import { Secret } from '../../activities/vendor/secret';
+import type { CallRetryOptions } from '../../activities/shared/call-retry';
+import type { VendorMetrics } from '../../activities/shared/metrics';
+import { toActivityFailure, VendorError } from '../../activities/shared/errors';
+import { Secret } from '../../activities/shared/secret';
 import type { WpsClient, WpsClientOptions } from '../../activities/wps/client';
 import type { AuthingUserRecord } from '../../simulators/authing/server';
 import type { WpsUserRecord } from '../../simulators/wps/server';
@@ -20,7 +20,7 @@ import { startSimulators, type RunningSimulators } from '../support/simulators';
 import { applicationFailureOf } from '../support/failures';
 
 /**
- * Per-call retries inside the vendor clients (activities/vendor/call-retry.ts), against the real
+ * Per-call retries inside the vendor clients (activities/shared/call-retry.ts), against the real
  * simulators, each within ONE activity attempt (MockActivityEnvironment runs exactly one):
  * a transient read failure costs a short wait, not a failed attempt; an action is repeated only when
  * the vendor provably did nothing (429, connection refused), never after a 5xx or a timeout.

@@ -9,8 +9,8 @@ import {
   type NotifyTarget,
   type SentNotification,
 } from '../../activities/notify';
-import { Secret } from '../../activities/vendor/secret';
-import { verifySignature } from '../../client/webhook-signature';
+import { Secret } from '../../activities/shared/secret';
+import { verifySignature } from '../../webhook/signature';
 import type { RunNotification } from '../../workflows/notification';
 import { childEnv, ROOT } from '../support/compiled';
 import { CapturingLogger } from '../support/logger';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDeps, type BatchInput, type WpsDirectory } from '../../activities';
-import { VendorError } from '../../activities/vendor/errors';
+import { VendorError } from '../../activities/shared/errors';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { kso1Authorization, kso1Date } from '../../activities/wps/kso1';
 import type { WpsUserRecord } from '../../simulators/wps/server';

@@ -3,7 +3,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type BatchInput } from '../../activities';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import type { WpsUserRecord } from '../../simulators/wps/server';
 import type { SystemOutcome } from '../../workflows/outcome';

@@ -7,7 +7,7 @@ import {
   offsetText,
   type DiagnosisContext,
 } from '../../client/cli/check-diagnosis';
-import { VendorError, type VendorErrorDetails } from '../../activities/vendor/errors';
+import { VendorError, type VendorErrorDetails } from '../../activities/shared/errors';
 
 const at = Date.parse('2026-12-01T10:00:00Z');
 const date = (ms: number): string => new Date(ms).toUTCString();

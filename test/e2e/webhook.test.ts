@@ -20,7 +20,7 @@ interface Answer {
 }
 
 /**
- * The HR webhook as deployed: `node dist/client/webhook-main.js`, a real process with its settings
+ * The HR webhook as deployed: `node dist/webhook/main.js`, a real process with its settings
  * in the environment, against the suite's dev server with a worker and the simulators.
  */
 describe('HR webhook (real process, dev server, worker)', () => {

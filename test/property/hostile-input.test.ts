@@ -7,11 +7,11 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import { runCli } from '../../client/cli/main';
 import { parseJson } from '../../client/json-syntax';
 import { loadRequestFile, parseRequestText, RequestFileError } from '../../client/request-file';
-import { createWebhookServer, DEFAULT_MAX_BODY_BYTES } from '../../client/webhook';
+import { createWebhookServer, DEFAULT_MAX_BODY_BYTES } from '../../webhook/server';
 import { workflowIdFor } from '../../workflows/request';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import { WpsClient, type WpsClientOptions } from '../../activities/wps/client';
 import { AuthingSimulator, type AuthingSimulatorOptions } from '../../simulators/authing/server';
 import type { SeedDirectory } from '../../simulators/directory';

@@ -1,4 +1,4 @@
-import { VENDOR_FAILURE_TYPES } from '../../activities/vendor/errors';
+import { VENDOR_FAILURE_TYPES } from '../../activities/shared/errors';
 import {
   authingFailure,
   isOk,

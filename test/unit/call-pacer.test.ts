@@ -4,14 +4,14 @@ import {
   CallPacer,
   pacerFor,
   type Pacer,
-} from '../../activities/vendor/call-pacer';
-import { send } from '../../activities/vendor/http';
-import { Secret } from '../../activities/vendor/secret';
+} from '../../activities/shared/call-pacer';
+import { send } from '../../activities/shared/http';
+import { Secret } from '../../activities/shared/secret';
 import { AuthingClient } from '../../activities/authing/client';
 import { WpsClient } from '../../activities/wps/client';
 
 /**
- * The per-process call pacer (activities/vendor/call-pacer.ts), on a fake clock: its `sleep` records
+ * The per-process call pacer (activities/shared/call-pacer.ts), on a fake clock: its `sleep` records
  * the wait and moves the clock forward by it (plus an optional lateness), so no test really waits
  * and none measures wall time.
  */

@@ -1,8 +1,8 @@
 import type { AxiosResponse } from 'axios';
 import { CallSlots, CallSlotWaitExpired, takeCallSlot } from '../../activities/call-slots';
-import { classifyFailure, NOT_SENT_CODE } from '../../activities/vendor/call-retry';
-import { VendorError } from '../../activities/vendor/errors';
-import { send } from '../../activities/vendor/http';
+import { classifyFailure, NOT_SENT_CODE } from '../../activities/shared/call-retry';
+import { VendorError } from '../../activities/shared/errors';
+import { send } from '../../activities/shared/http';
 
 /**
  * A run's call slots (activities/call-slots.ts): at most `limit` exchanges of one run in flight in

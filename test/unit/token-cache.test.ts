@@ -1,4 +1,4 @@
-import { TokenCache } from '../../activities/vendor/token-cache';
+import { TokenCache } from '../../activities/shared/token-cache';
 
 describe('token cache', () => {
   it('shares one in-flight fetch among concurrent callers', async () => {

@@ -7,8 +7,8 @@ import {
   type CallRetryEvent,
   type CallRetryOptions,
   type CallSpec,
-} from '../../activities/vendor/call-retry';
-import { VendorError, type VendorErrorDetails } from '../../activities/vendor/errors';
+} from '../../activities/shared/call-retry';
+import { VendorError, type VendorErrorDetails } from '../../activities/shared/errors';
 
 /** The per-call retry policy of the vendor clients, without any network or real waiting. */
 

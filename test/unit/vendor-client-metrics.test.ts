@@ -1,6 +1,6 @@
 import { AuthingClient } from '../../activities/authing/client';
-import type { VendorMetrics } from '../../activities/vendor/metrics';
-import { Secret } from '../../activities/vendor/secret';
+import type { VendorMetrics } from '../../activities/shared/metrics';
+import { Secret } from '../../activities/shared/secret';
 import { generateDirectory } from '../../simulators/directory';
 import { startSimulators, type RunningSimulators } from '../support/simulators';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { CALL_PACER_DEFAULT_MARGIN, CallPacer } from '../../activities/vendor/call-pacer';
+import { CALL_PACER_DEFAULT_MARGIN, CallPacer } from '../../activities/shared/call-pacer';
 import { ConfigError, loadWorkerConfig } from '../../worker/config';
 import { createVendorClients } from '../../worker/worker';
 
@@ -129,7 +129,7 @@ describe('worker configuration', () => {
         loadWorkerConfig({ ...complete, WPS_CALLS_PER_SECOND: '20', AUTHING_CALLS_PER_SECOND: '4' }),
       );
       expect(paced.wps.pacer).toBeInstanceOf(CallPacer);
-      // 1/rate, plus the pacer's default margin (activities/vendor/call-pacer.ts).
+      // 1/rate, plus the pacer's default margin (activities/shared/call-pacer.ts).
       expect((paced.wps.pacer as CallPacer).intervalMs).toBeCloseTo(50 * (1 + CALL_PACER_DEFAULT_MARGIN), 9);
       expect((paced.authing.pacer as CallPacer).intervalMs).toBeCloseTo(
         250 * (1 + CALL_PACER_DEFAULT_MARGIN),

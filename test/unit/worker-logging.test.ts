@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import { isSecretField, redactFields, REDACTED, scrubText } from '../../worker/log-redaction';
 import { createLogger, formatJson, formatText, requestIdOf, type LogRecord } from '../../worker/logging';
 

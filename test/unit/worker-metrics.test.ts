@@ -8,9 +8,9 @@ import {
 } from '@temporalio/common';
 import type { ActivityExecuteInput } from '@temporalio/worker';
 import { AxiosError, type AxiosResponse } from 'axios';
-import { VENDOR_FAILURE_TYPES, VendorError } from '../../activities/vendor/errors';
-import { send } from '../../activities/vendor/http';
-import { TokenCache } from '../../activities/vendor/token-cache';
+import { VENDOR_FAILURE_TYPES, VendorError } from '../../activities/shared/errors';
+import { send } from '../../activities/shared/http';
+import { TokenCache } from '../../activities/shared/token-cache';
 import { readRepoFile } from '../deploy/compose-file';
 import { isReady, metricsUrl } from '../../worker/healthcheck';
 import {

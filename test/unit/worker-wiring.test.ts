@@ -1,6 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { VendorMetrics } from '../../activities/vendor/metrics';
+import type { VendorMetrics } from '../../activities/shared/metrics';
 import { dataConverterFromEnv } from '../../codec/data-converter';
 import { activityLogAttributesInterceptor } from '../../worker/activity-log-attributes';
 import { loadWorkerConfig } from '../../worker/config';

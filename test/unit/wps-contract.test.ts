@@ -1,5 +1,5 @@
-import { checkContract, type ContractContext } from '../../activities/vendor/contract';
-import { VendorError } from '../../activities/vendor/errors';
+import { checkContract, type ContractContext } from '../../activities/shared/contract';
+import { VendorError } from '../../activities/shared/errors';
 import {
   batchReadStatuses,
   WPS_BATCH_DISABLE_SUCCESS,

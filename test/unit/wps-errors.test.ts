@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { VENDOR_FAILURE_TYPES } from '../../activities/vendor/errors';
-import { classifyFailure } from '../../activities/vendor/call-retry';
+import { VENDOR_FAILURE_TYPES } from '../../activities/shared/errors';
+import { classifyFailure } from '../../activities/shared/call-retry';
 import {
   isServerErrorCode,
   isSignatureRejection,

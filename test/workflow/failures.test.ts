@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Secret } from '../../activities/vendor/secret';
-import { verifySignature } from '../../client/webhook-signature';
+import { Secret } from '../../activities/shared/secret';
+import { verifySignature } from '../../webhook/signature';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   completeResult,

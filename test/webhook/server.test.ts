@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { Secret } from '../../activities/vendor/secret';
-import { createWebhookServer, temporalCallsSettled } from '../../client/webhook';
+import { Secret } from '../../activities/shared/secret';
+import { createWebhookServer, temporalCallsSettled } from '../../webhook/server';
 import { freePort } from '../../scripts/lib/ports';
 
 /**

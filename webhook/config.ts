@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { Secret } from '../activities/vendor/secret';
+import { Secret } from '../activities/shared/secret';
 import type { RunOptions } from '../workflows/options';
-import { runOptionsFrom, RunOptionError } from './run-options';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from './webhook';
+import { runOptionsFrom, RunOptionError } from '../client/run-options';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from './server';
 
 /**
  * The HR webhook's settings from the environment, read once at start. A missing or malformed

@@ -3,7 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { isUnavailable } from '../../client/webhook';
+import { isUnavailable } from '../../webhook/server';
 
 /** A gRPC error as @grpc/grpc-js makes it: a code, details and metadata. */
 function grpcError(code: number, details = 'details'): Error {

@@ -4,15 +4,15 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { resolveSecret, type SecretSource } from '../activities/vendor/secret';
+import { resolveSecret, type SecretSource } from '../activities/shared/secret';
 import type { RunOptions } from '../workflows/options';
 import { splitLeavers } from '../workflows/plan';
 import type { OffboardingRequest } from '../workflows/request';
 import { validateRequest } from '../workflows/validation';
-import { parseJson } from './json-syntax';
-import { ConflictingRequestError, startOffboarding } from './offboarding';
-import { BodyTooLargeError, declaresTooLarge, discardBody, hasBody, readBody } from './webhook-body';
-import { verifySignature } from './webhook-signature';
+import { parseJson } from '../client/json-syntax';
+import { ConflictingRequestError, startOffboarding } from '../client/offboarding';
+import { BodyTooLargeError, declaresTooLarge, discardBody, hasBody, readBody } from './body';
+import { verifySignature } from './signature';
 
 /**
  * The HR webhook: an HTTP server that turns a signed HR offboarding event into a run (docs/webhook.md).

@@ -3,13 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import {
   createWebhookServer,
   EVENTS_PATH,
   UNREAD_BODY_DISCARD_BYTES,
   UNREAD_BODY_DISCARD_MS,
-} from '../../client/webhook';
+} from '../../webhook/server';
 import { freePort } from '../../scripts/lib/ports';
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadWebhookConfig } from '../../client/webhook-config';
+import { loadWebhookConfig } from '../../webhook/config';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 

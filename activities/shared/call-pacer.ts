@@ -36,7 +36,7 @@
  *
  * The waits are timers, so the activity's heartbeat ticker (activities/index.ts) goes on meanwhile.
  * They are made before an exchange starts, so they are not part of its HTTP timeout, of the
- * call-duration metric, nor of the client retry's waiting budget (activities/vendor/call-retry.ts
+ * call-duration metric, nor of the client retry's waiting budget (activities/shared/call-retry.ts
  * `maxTotalWaitMs`); being real time, they do pass on the retry's clock (`maxElapsedMs`), which keeps
  * an activity attempt inside its start-to-close timeout.
  *

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { CodecConfigError } from '../codec/env';
-import { connectClient } from './connection';
-import { EVENTS_PATH, HEALTH_PATH, createWebhookServer, temporalCallsSettled } from './webhook';
-import { loadWebhookConfig, WebhookConfigError } from './webhook-config';
+import { connectClient } from '../client/connection';
+import { EVENTS_PATH, HEALTH_PATH, createWebhookServer, temporalCallsSettled } from './server';
+import { loadWebhookConfig, WebhookConfigError } from './config';
 
 /**
  * The HR webhook process (docs/webhook.md): reads its settings (failing fast, naming the variable),

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, readBody } from '../../client/webhook-body';
+import { BodyTooLargeError, readBody } from '../../webhook/body';
 
 /** readBody on a real server: whole bodies are read, and reading stops at the limit. */
 describe('webhook body reader', () => {

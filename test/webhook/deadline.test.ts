@@ -4,7 +4,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Secret } from '../../activities/vendor/secret';
+import { Secret } from '../../activities/shared/secret';
 import {
   createWebhookServer,
   DEFAULT_TEMPORAL_TIMEOUT_MS,
@@ -15,7 +15,7 @@ import {
   TemporalDeadlineError,
   withinDeadline,
   type DeadlineTimer,
-} from '../../client/webhook';
+} from '../../webhook/server';
 
 /**
  * One deadline bounds what the webhook waits for Temporal, whatever the SDK does meanwhile (its

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signatureHeader, signatureOf, verifySignature } from '../../client/webhook-signature';
+import { signatureHeader, signatureOf, verifySignature } from '../../webhook/signature';
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const NOW_MS = 1_790_000_000_000;
