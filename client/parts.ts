@@ -1,11 +1,5 @@
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import {
-  addLeaversAtUpdate,
-  addLeaversUpdate,
-  progressQuery,
-  type PartReceipt,
-  type PlacedLeaverPart,
-} from '../workflows/messages';
+import type { WorkflowHandle } from '@temporalio/client';
+import { addLeaversAtUpdate, progressQuery, type LeaverPart, type PartReceipt } from '../workflows/messages';
 import type { Leaver } from '../workflows/request';
 
 /**
@@ -17,8 +11,8 @@ import type { Leaver } from '../workflows/request';
  */
 export const PARTS_IN_FLIGHT = 4;
 
-/** The update id of a placed part: its range, so that a part sent again is a no-op for Temporal. */
-export function placedPartId(part: PlacedLeaverPart): string {
+/** The update id of a part: its range, so that a part sent again is a no-op for Temporal. */
+export function partId(part: LeaverPart): string {
   return `leavers-${part.offset}-${part.offset + part.leavers.length - 1}`;
 }
 
@@ -27,11 +21,8 @@ export function placedPartId(part: PlacedLeaverPart): string {
  * at a time, each with its offset in the request and an update id naming its range: a submission
  * sent again (a retried HR event, the CLI run again after a dropped connection) re-sends the same
  * parts, which Temporal de-duplicates. One cut differently (another client version) is refused as
- * overlapping the leavers already in, rather than mixed in.
- *
- * A worker from before `addLeaversAt` refuses it ("No registered handler"); the rest then go as
- * `addLeavers` updates, one at a time and in order, as such a worker expects, with the update ids
- * such clients used (`part-N`). Resolves once every part is in; rejects with the refusal otherwise.
+ * overlapping the leavers already in, rather than mixed in. Resolves once every part is in; rejects
+ * with the first refusal otherwise.
  */
 export async function sendParts(
   handle: WorkflowHandle,
@@ -42,45 +33,29 @@ export async function sendParts(
   if (!Number.isInteger(inFlight) || inFlight < 1) {
     throw new RangeError(`inFlight must be a whole number from 1, got ${String(inFlight)}`);
   }
-  const parts: PlacedLeaverPart[] = [];
+  const queue: LeaverPart[] = [];
   let offset = firstPartSize;
   for (const [i, leavers] of rest.entries()) {
-    parts.push({ part: i + 1, leavers, offset });
+    queue.push({ part: i + 1, offset, leavers });
     offset += leavers.length;
   }
-  if (parts.length === 0) return;
+  if (queue.length === 0) return;
 
   const receipts: PartReceipt[] = [];
-  const queue = [...parts];
-  const unplaced: PlacedLeaverPart[] = [];
-  let failed = false;
   const sender = async (): Promise<void> => {
-    while (!failed && unplaced.length === 0) {
-      const next = queue.shift();
-      if (!next) return;
-      try {
-        receipts.push(
-          await handle.executeUpdate(addLeaversAtUpdate, { args: [next], updateId: placedPartId(next) }),
-        );
-      } catch (err) {
-        if (!isWithoutPlacedParts(err)) {
-          // No new part after a failure; those still in flight finish (sending them again is a no-op).
-          failed = true;
-          throw err;
-        }
-        unplaced.push(next);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, parts.length) }, sender));
-
-  if (unplaced.length > 0) {
-    for (const { part, leavers } of [...unplaced, ...queue].sort((a, b) => a.part - b.part)) {
+    for (let part = queue.shift(); part; part = queue.shift()) {
       receipts.push(
-        await handle.executeUpdate(addLeaversUpdate, { args: [{ part, leavers }], updateId: `part-${part}` }),
+        await handle
+          .executeUpdate(addLeaversAtUpdate, { args: [part], updateId: partId(part) })
+          .catch((err: unknown) => {
+            // No new part after a refusal; those still in flight finish (sending them again is a no-op).
+            queue.length = 0;
+            throw err;
+          }),
       );
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, queue.length) }, sender));
   await confirmEveryLeaverIn(handle, receipts);
 }
 
@@ -94,11 +69,4 @@ async function confirmEveryLeaverIn(handle: WorkflowHandle, receipts: readonly P
         'an earlier submission may have cut the request differently',
     );
   }
-}
-
-function isWithoutPlacedParts(err: unknown): boolean {
-  return (
-    err instanceof WorkflowUpdateFailedError &&
-    (err.cause?.message ?? '').includes(`No registered handler for update: ${addLeaversAtUpdate.name}`)
-  );
 }

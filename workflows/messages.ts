@@ -8,7 +8,7 @@ import type { OffboardingResult } from './result';
 
 export const PHASES = [
   'validating',
-  /** A large request's leavers are still arriving in parts (`addLeavers`). */
+  /** A large request's leavers are still arriving in parts (`addLeaversAt`). */
   'receiving',
   'scheduled',
   /** More leavers than the approval threshold: waiting for `approve` before touching anything. */
@@ -163,30 +163,24 @@ export interface ApproveInput {
 /** Lets a run over the approval threshold proceed. Refused when no approval is required or given already. */
 export const approveUpdate = defineUpdate<Progress, [ApproveInput]>('approve');
 
-/** One part of a request too large for one payload; parts are numbered from 1 (the start carries part 0). */
+/**
+ * One part of a request too large for one payload; parts are numbered from 1 (the start carries
+ * part 0). `offset` is the index of its first leaver in the request, so that parts may arrive in any order.
+ */
 export interface LeaverPart {
   part: number;
-  leavers: Leaver[];
-}
-/** A part that says where it goes: `offset` is the index of its first leaver in the request. */
-export interface PlacedLeaverPart extends LeaverPart {
   offset: number;
+  leavers: Leaver[];
 }
 export interface PartReceipt {
   received: number;
   expected: number;
 }
 /**
- * Delivers the next part of a large request, in order (as clients did before `addLeaversAt`).
- * Validated before it is accepted; refused parts change nothing.
- */
-export const addLeaversUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeavers');
-/**
  * Delivers a part of a large request at its offset, in any order, so that several can be sent at
- * once. A separate update, so that a worker from before it refuses such a part ("No registered
- * handler") instead of taking it as the next in order.
+ * once. Validated before it is accepted; refused parts change nothing.
  */
-export const addLeaversAtUpdate = defineUpdate<PartReceipt, [PlacedLeaverPart]>('addLeaversAt');
+export const addLeaversAtUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeaversAt');
 
 /** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */
 export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');

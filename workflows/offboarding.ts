@@ -29,7 +29,6 @@ import {
 import { offboardingChunk, type ChunkInput, type ChunkResult } from './chunk';
 import {
   addLeaversAtUpdate,
-  addLeaversUpdate,
   approveUpdate,
   cancelSignal,
   chunkAttentionSignal,
@@ -54,7 +53,6 @@ import {
   type Approval,
   type ApproveInput,
   type LeaverPart,
-  type PlacedLeaverPart,
   type RescheduleInput,
   type FinalStatus,
   type Phase,
@@ -348,11 +346,8 @@ export async function offboarding(
     if (accepted.has(hold.system)) resume(`${workflowInfo().workflowId}-chunk-${chunk}`, hold.system);
     else holdFor(hold);
   });
-  setHandler(addLeaversUpdate, (input) => parts.addNext(input), {
-    validator: (input: Partial<LeaverPart> | undefined) => parts.checkNext(input),
-  });
-  setHandler(addLeaversAtUpdate, (input) => parts.addPlaced(input), {
-    validator: (input: Partial<PlacedLeaverPart> | undefined) => parts.checkPlaced(input),
+  setHandler(addLeaversAtUpdate, (input) => parts.add(input), {
+    validator: (input: Partial<LeaverPart> | undefined) => parts.check(input),
   });
 
   const notFoundCount = (): number => {

@@ -58,7 +58,7 @@ export function summarisePlan(batches: readonly Batch[], batchSize: number): Bat
 
 /**
  * A request's leavers are cut into parts to travel to the workflow (a start carries part 0, each
- * `addLeavers` update one more), and into chunks to run (one child workflow each). Both are bounded
+ * `addLeaversAt` update one more), and into chunks to run (one child workflow each). Both are bounded
  * by count and by an estimate of their JSON size, so that no payload nears Temporal's 512 KiB
  * warning, whatever the ids' lengths.
  */

@@ -1,14 +1,14 @@
 import { ApplicationFailure, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { PARTS_IN_FLIGHT, sendParts } from '../../client/parts';
-import type { LeaverPart, PartReceipt, PlacedLeaverPart } from '../../workflows/messages';
+import type { LeaverPart, PartReceipt } from '../../workflows/messages';
 import { LeaverParts } from '../../workflows/parts';
 import type { Leaver } from '../../workflows/request';
 
 /**
  * How the client sends a large request's parts (client/parts.ts), against a stand-in for the
- * workflow's part updates that runs the workflow's own part checks (workflows/parts.ts), or acts as
- * a worker from before `addLeaversAt`. Each update answers after a few event-loop turns, so that
- * concurrent ones are taken in a shuffled order, as the server may. The real updates, through a
+ * workflow's `addLeaversAt` update that runs the workflow's own part checks (workflows/parts.ts).
+ * Each update answers after a few event-loop turns, so that concurrent ones are taken in a shuffled
+ * order, as the server may. The real updates, through a
  * real server, are tested in test/workflow/large-request.test.ts.
  */
 
@@ -19,7 +19,7 @@ const ids = (leavers: readonly Leaver[]) => leavers.map((l) => l.employeeId);
 interface Sent {
   update: string;
   updateId: string;
-  input: LeaverPart | PlacedLeaverPart;
+  input: LeaverPart;
   /** Updates in flight when this one was sent, itself included. */
   inFlight: number;
 }
@@ -30,8 +30,7 @@ interface StandIn {
   sent: Sent[];
 }
 
-/** `legacy`: a worker from before `addLeaversAt`: only `addLeavers`, in order. */
-function standIn(first: Leaver[], expected: number, legacy = false): StandIn {
+function standIn(first: Leaver[], expected: number): StandIn {
   const parts = new LeaverParts(first, expected);
   const sent: Sent[] = [];
   let inFlight = 0;
@@ -40,7 +39,7 @@ function standIn(first: Leaver[], expected: number, legacy = false): StandIn {
     new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message }));
   const executeUpdate = async (
     def: { name: string },
-    options: { args: [LeaverPart | PlacedLeaverPart]; updateId: string },
+    options: { args: [LeaverPart]; updateId: string },
   ): Promise<PartReceipt> => {
     const [input] = options.args;
     inFlight += 1;
@@ -48,21 +47,12 @@ function standIn(first: Leaver[], expected: number, legacy = false): StandIn {
     turn += 1;
     for (let i = 0; i < (turn * 7) % 5; i++) await new Promise((r) => setImmediate(r));
     inFlight -= 1;
-    if (def.name === 'addLeaversAt') {
-      if (legacy) throw refuse('No registered handler for update: addLeaversAt');
-      try {
-        parts.checkPlaced(input as PlacedLeaverPart);
-      } catch (err) {
-        throw refuse((err as Error).message);
-      }
-      return parts.addPlaced(input as PlacedLeaverPart);
-    }
     try {
-      parts.checkNext(input);
+      parts.check(input);
     } catch (err) {
       throw refuse((err as Error).message);
     }
-    return parts.addNext(input);
+    return parts.add(input);
   };
   const query = () =>
     Promise.resolve({
@@ -78,12 +68,12 @@ describe('sendParts', () => {
   const rest = [range(4, 2), range(6, 3), range(9, 1), range(10, 4), range(14, 2), range(16, 5)];
   const total = 20;
 
-  it(`sends ${PARTS_IN_FLIGHT} placed parts at once, each with its offset and its range as update id; every leaver lands in request order`, async () => {
+  it(`sends ${PARTS_IN_FLIGHT} parts at once, each with its offset and its range as update id; every leaver lands in request order`, async () => {
     const s = standIn(first, total);
     await sendParts(s.handle, first.length, rest);
     expect(Math.max(...s.sent.map((x) => x.inFlight))).toBe(PARTS_IN_FLIGHT);
     expect(s.sent.every((x) => x.update === 'addLeaversAt')).toBe(true);
-    expect(s.sent.map((x) => [x.input.part, (x.input as PlacedLeaverPart).offset, x.updateId])).toEqual([
+    expect(s.sent.map((x) => [x.input.part, x.input.offset, x.updateId])).toEqual([
       [1, 3, 'leavers-3-4'],
       [2, 5, 'leavers-5-7'],
       [3, 8, 'leavers-8-8'],
@@ -107,21 +97,7 @@ describe('sendParts', () => {
     expect(s.sent).toEqual([]);
   });
 
-  it('against a worker from before placed parts, sends every part again in order, one at a time, as addLeavers', async () => {
-    const s = standIn(first, total, true);
-    await sendParts(s.handle, first.length, rest);
-    expect(s.parts.complete).toBe(true);
-    expect(ids(s.parts.leavers)).toEqual(ids(range(1, total)));
-    const placed = s.sent.filter((x) => x.update === 'addLeaversAt');
-    const next = s.sent.filter((x) => x.update === 'addLeavers');
-    expect(placed.length).toBeGreaterThan(0);
-    expect(placed.length).toBeLessThanOrEqual(PARTS_IN_FLIGHT);
-    expect(next.map((x) => [x.input, x.updateId, x.inFlight])).toEqual(
-      rest.map((leavers, i) => [{ part: i + 1, leavers }, `part-${i + 1}`, 1]),
-    );
-  });
-
-  it('passes on any other refusal, naming it, and sends no new part after it', async () => {
+  it('passes on a refusal, naming it, and sends no new part after it', async () => {
     const s = standIn(first, total);
     // Enough parts that some are still unsent when the refusal comes back.
     const clash = [range(4, 2), [leaver(1)], ...Array.from({ length: 14 }, (_, i) => [leaver(6 + i)])];

@@ -8,16 +8,16 @@ const range = (from: number, count: number) => Array.from({ length: count }, (_,
 const ids = (leavers: readonly Leaver[]) => leavers.map((l) => l.employeeId);
 
 describe('LeaverParts', () => {
-  it('assembles placed parts in request order whatever order they come in, complete only when they tile the request', () => {
+  it('assembles parts in request order whatever order they come in, complete only when they tile the request', () => {
     const parts = new LeaverParts(range(1, 2), 10);
-    const placed = [
+    const sent = [
       { part: 3, offset: 7, leavers: range(8, 3) },
       { part: 1, offset: 2, leavers: range(3, 2) },
       { part: 2, offset: 4, leavers: range(5, 3) },
     ];
-    const receipts = placed.map((p) => {
-      parts.checkPlaced(p);
-      return parts.addPlaced(p);
+    const receipts = sent.map((p) => {
+      parts.check(p);
+      return parts.add(p);
     });
     expect(receipts.map((r) => r.received)).toEqual([5, 7, 10]);
     expect(parts.complete).toBe(true);
@@ -26,50 +26,28 @@ describe('LeaverParts', () => {
 
   it('counts a part that came ahead of a gap as received, but keeps it out of the leavers until the gap is filled', () => {
     const parts = new LeaverParts(range(1, 2), 6);
-    parts.addPlaced({ part: 2, offset: 4, leavers: range(5, 2) });
+    parts.add({ part: 2, offset: 4, leavers: range(5, 2) });
     expect(parts.received).toBe(4);
     expect(parts.complete).toBe(false);
     expect(ids(parts.leavers)).toEqual(['E1', 'E2']);
   });
 
-  it('takes next-in-order parts as before, with the same messages, and refuses one while a placed part waits ahead', () => {
+  it('refuses parts that overlap, lie outside the request, or repeat an id of any part in', () => {
     const parts = new LeaverParts(range(1, 2), 8);
-    expect(() => parts.checkNext({ part: 2, leavers: range(3, 2) })).toThrow(
-      'part 2 is out of order; part 1 is due next',
-    );
-    parts.checkNext({ part: 1, leavers: range(3, 2) });
-    expect(parts.addNext({ part: 1, leavers: range(3, 2) })).toEqual({ received: 4, expected: 8 });
-    expect(() => parts.checkNext({ part: 2, leavers: range(5, 5) })).toThrow(
-      'part 2 brings more leavers than the 8 announced',
-    );
-    parts.addPlaced({ part: 3, offset: 6, leavers: range(7, 2) });
-    expect(() => parts.checkNext({ part: 4, leavers: range(5, 2) })).toThrow(
-      'part 4 has no place: leavers 4 onwards are still missing while later ones are in',
-    );
-    // The gap filled by a placed part; a next-in-order part after it is numbered on from there.
-    parts.addPlaced({ part: 2, offset: 4, leavers: range(5, 2) });
-    expect(parts.complete).toBe(true);
-    expect(() => parts.checkNext({ part: 3, leavers: [leaver(9)] })).toThrow(
-      'part 3 is out of order; part 4 is due next',
-    );
-  });
-
-  it('refuses placed parts that overlap, lie outside the request, or repeat an id of any part in', () => {
-    const parts = new LeaverParts(range(1, 2), 8);
-    parts.addPlaced({ part: 3, offset: 6, leavers: range(7, 2) });
-    expect(() => parts.checkPlaced({ part: 9, offset: 1, leavers: [leaver(2)] })).toThrow(
+    parts.add({ part: 3, offset: 6, leavers: range(7, 2) });
+    expect(() => parts.check({ part: 9, offset: 1, leavers: [leaver(2)] })).toThrow(
       'part 9: offset 1 must be a whole number from 2 (the leavers after the first part)',
     );
-    expect(() => parts.checkPlaced({ part: 9, offset: 5, leavers: range(6, 2) })).toThrow(
+    expect(() => parts.check({ part: 9, offset: 5, leavers: range(6, 2) })).toThrow(
       'part 9 (leavers[5] to leavers[6]) overlaps leavers already received',
     );
-    expect(() => parts.checkPlaced({ part: 9, offset: 8, leavers: [leaver(9)] })).toThrow(
+    expect(() => parts.check({ part: 9, offset: 8, leavers: [leaver(9)] })).toThrow(
       'part 9 brings more leavers than the 8 announced',
     );
-    expect(() => parts.checkPlaced({ part: 0, offset: 2, leavers: [leaver(3)] })).toThrow(
+    expect(() => parts.check({ part: 0, offset: 2, leavers: [leaver(3)] })).toThrow(
       "part 0: a part's number must be a whole number from 1",
     );
-    expect(() => parts.checkPlaced({ part: 1, offset: 2, leavers: [leaver(3), leaver(8)] })).toThrow(
+    expect(() => parts.check({ part: 1, offset: 2, leavers: [leaver(3), leaver(8)] })).toThrow(
       'leavers[3] (employee E8).wpsUserId: duplicates leavers[7].wpsUserId (wps-8)',
     );
     // Refused parts changed nothing.
@@ -78,13 +56,12 @@ describe('LeaverParts', () => {
 
   it('once closed (a cancel while parts come), holds every leaver received in request order and takes no more parts', () => {
     const parts = new LeaverParts(range(1, 2), 10);
-    parts.addPlaced({ part: 3, offset: 8, leavers: range(9, 2) });
-    parts.addPlaced({ part: 2, offset: 5, leavers: range(6, 2) });
+    parts.add({ part: 3, offset: 8, leavers: range(9, 2) });
+    parts.add({ part: 2, offset: 5, leavers: range(6, 2) });
     parts.close();
     expect(ids(parts.leavers)).toEqual(['E1', 'E2', 'E6', 'E7', 'E9', 'E10']);
     expect(parts.received).toBe(6);
     const refusal = 'this run takes no more parts: it stopped receiving them (it was cancelled)';
-    expect(() => parts.checkPlaced({ part: 1, offset: 2, leavers: range(3, 3) })).toThrow(refusal);
-    expect(() => parts.checkNext({ part: 1, leavers: range(3, 3) })).toThrow(refusal);
+    expect(() => parts.check({ part: 1, offset: 2, leavers: range(3, 3) })).toThrow(refusal);
   });
 });
