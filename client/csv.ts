@@ -1,8 +1,12 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+
 /**
- * A small RFC 4180 CSV reader and writer, so that HR exports can be read without a dependency.
- * Reads: quoted fields (with commas, line breaks and `""` escapes), CRLF, LF or CR line ends, a
- * UTF-8 byte order mark, and a missing final line end. Blank lines are skipped (spreadsheet exports
- * often end with some). Every record keeps the line it starts on, for error messages.
+ * CSV (RFC 4180) through csv-parse and csv-stringify. Reads quoted fields (commas, line breaks,
+ * `""`), CRLF, LF or CR line ends (mixed too), a UTF-8 byte order mark and a missing final line end;
+ * blank lines are skipped (spreadsheet exports often end with some). Every record keeps the line it
+ * starts on, for error messages. A bare quote or text after a closing quote is refused; records of
+ * unequal length are read, for the caller to report every one of them at once.
  */
 
 export interface CsvRecord {
@@ -11,129 +15,77 @@ export interface CsvRecord {
   fields: string[];
 }
 
-/** A syntax error at a place in the file: 1-based line and character column. */
+/** A syntax error at the record starting on `line`, in its field `column` (1-based) when known. */
 export class CsvSyntaxError extends Error {
+  readonly where: string;
   constructor(
     public readonly line: number,
-    public readonly column: number,
+    public readonly column: number | undefined,
     public readonly problem: string,
   ) {
-    super(`line ${line}, character ${column}: ${problem}`);
+    const where = `line ${line}${column === undefined ? '' : `, column ${column}`}`;
+    super(`${where}: ${problem}`);
+    this.where = where;
     this.name = 'CsvSyntaxError';
   }
 }
 
+// csv-parse's own messages quote the cell (an id): ours name the place only.
+const PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE:
+    'a quote inside a field that does not start with one (quote the whole field, and double the quote)',
+  CSV_INVALID_CLOSING_QUOTE: 'characters after a closing quote (a quote must end its field)',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+};
+
+const breaks = (text: string): number => text.match(/\r\n|\r|\n/g)?.length ?? 0;
+
 export function parseCsv(text: string): CsvRecord[] {
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  // csv-parse reads UTF-8, into which half a surrogate pair would pass as U+FFFD, unseen by validation.
+  const lone = /\p{Cs}/u.exec(text);
+  if (lone)
+    throw new CsvSyntaxError(breaks(text.slice(0, lone.index)) + 1, undefined, 'half a surrogate pair');
+  // Lines are counted here: csv-parse's `info.lines` counts a CRLF inside quotes twice. A record
+  // starts on the line after the previous one ends, past the blank lines skipped since.
   const records: CsvRecord[] = [];
-  let line = 1;
-  let column = 0;
-  let i = 0;
-
-  let fields: string[] = [];
-  let field = '';
-  let recordLine = 1;
-  // Whether the current record has any content: a line with nothing on it is skipped, not a record.
-  let started = false;
-
-  const endRecord = (): void => {
-    if (started) records.push({ line: recordLine, fields: [...fields, field] });
-    fields = [];
-    field = '';
-    started = false;
-  };
-  /** Consumes a line end at `i` (CRLF, LF or CR) if there is one. */
-  const lineEnd = (): boolean => {
-    const c = input[i];
-    if (c === '\r') {
-      i += input[i + 1] === '\n' ? 2 : 1;
-    } else if (c === '\n') {
-      i += 1;
-    } else return false;
-    line += 1;
-    column = 0;
-    return true;
-  };
-
-  while (i < input.length) {
-    if (!started) recordLine = line;
-    if (lineEnd()) {
-      endRecord();
-      continue;
-    }
-    const c = input[i] as string;
-    if (c === ',') {
-      started = true;
-      fields.push(field);
-      field = '';
-      i += 1;
-      column += 1;
-      continue;
-    }
-    if (c === '"') {
-      if (field !== '') {
-        throw new CsvSyntaxError(
-          line,
-          column + 1,
-          'a quote inside a field that does not start with one (quote the whole field, and double the quote)',
-        );
-      }
-      started = true;
-      const openLine = line;
-      const openColumn = column + 1;
-      i += 1;
-      column += 1;
-      for (;;) {
-        if (i >= input.length) {
-          throw new CsvSyntaxError(openLine, openColumn, 'a quoted field is never closed');
-        }
-        const q = input[i] as string;
-        if (q === '"') {
-          if (input[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            column += 2;
-            continue;
-          }
-          i += 1;
-          column += 1;
-          break;
-        }
-        if (q === '\r' || q === '\n') {
-          // A line break inside quotes belongs to the field; keep counting lines for later messages.
-          field += q === '\r' && input[i + 1] === '\n' ? '\r\n' : q;
-          lineEnd();
-          continue;
-        }
-        field += q;
-        i += 1;
-        column += 1;
-      }
-      const next = input[i];
-      if (next !== undefined && next !== ',' && next !== '\r' && next !== '\n') {
-        throw new CsvSyntaxError(
-          line,
-          column + 1,
-          'characters after a closing quote (a quote must end its field)',
-        );
-      }
-      continue;
-    }
-    started = true;
-    field += c;
-    i += 1;
-    column += 1;
+  let end = 0;
+  let blanks = 0;
+  const startOf = (emptyLines: number): number => end + 1 + emptyLines - blanks;
+  try {
+    parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      on_record: (fields, info) => {
+        const line = startOf(info.empty_lines);
+        records.push({ line, fields });
+        end = line + breaks(fields.join(','));
+        blanks = info.empty_lines;
+        return null;
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    const column = typeof err.column === 'number' ? err.column + 1 : undefined;
+    throw new CsvSyntaxError(startOf(Number(err.empty_lines)), column, PROBLEMS[err.code] ?? 'not CSV');
   }
-  endRecord();
   return records;
 }
 
-/** One CSV field, quoted when it has to be. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** CSV text with CRLF line ends, as RFC 4180 says. */
+/**
+ * CSV text with CRLF line ends, as RFC 4180 says. A cell a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-`, `@`, tab or CR, or a full-width `＝＋－＠`) is written with a `'`
+ * before it (OWASP's advice; csv-stringify's `escape_formulas`): result CSVs carry vendor messages,
+ * and operators open them in spreadsheets. No column is exempt, ids included: a phone-number id
+ * `+8613800000000` is harmless, but `+1+cmd|...` is not, and a spreadsheet would read the former
+ * as a number and drop its `+` anyway. Importers strip the one leading `'` (docs/cli.md).
+ */
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  // A line break of any kind is quoted (csv-stringify quotes only `\r\n` once it is told the delimiter).
+  return stringify([...rows], {
+    record_delimiter: 'windows',
+    quote_record_delimiter: true,
+    escape_formulas: true,
+  });
 }

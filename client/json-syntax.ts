@@ -1,16 +1,16 @@
+import { printParseErrorCode, visit, type JSONPath } from 'jsonc-parser';
 import { shownKey } from '../workflows/validation';
 
 /**
- * Places in a JSON text, as lines and columns. `JSON.parse` names no position in some of its
- * messages (and quotes the text around the error, which may hold people's ids), so when it fails we
- * scan the text ourselves for the first problem and describe that instead. And when a parsed value
- * is refused by validation, `locateJsonValues` scans the text again, recording where the values of
- * the given JSON paths start, so that a problem can be shown at its line.
+ * Places in a JSON text, as lines and columns. `JSON.parse` gives the value, but names no position
+ * in some of its messages (and quotes the text around the error, which may hold people's ids), so
+ * the text is also walked with jsonc-parser (VS Code's JSON parser; in its strict options it refuses
+ * what `JSON.parse` refuses) for the first problem, and, when a parsed value is refused by
+ * validation, for where the values of the given JSON paths start (`locateJsonValues`).
  *
  * A key given twice in one object is refused too: `JSON.parse` would silently keep the last, so a
- * request could say two things and be read as one. This scanner, not a library: no runtime
- * dependency parses JSON with positions and duplicate keys (`yaml` is for tests only, and reads a
- * superset of JSON), and this one already walks the text for positions and never quotes a value.
+ * request could say two things and be read as one. The value comes from `JSON.parse`, not from
+ * jsonc-parser, whose `parse` would set a `"__proto__"` key as the object's prototype.
  */
 
 export interface JsonSyntaxProblem {
@@ -39,15 +39,13 @@ export interface JsonPosition {
 /** A path into a JSON value: object keys and array indexes, from the root (`[]`). */
 export type JsonPath = ReadonlyArray<string | number>;
 
-/** A path as text: `leavers[3].wpsUserId`; a key that is not a plain name is quoted, `["a b"]`. */
-export function jsonPathText(path: JsonPath): string {
-  return path.reduce<string>((text, segment) => text + segmentText(segment, text === ''), '');
-}
-
-function segmentText(segment: string | number, first: boolean): string {
-  if (typeof segment === 'number') return `[${segment}]`;
-  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return first ? segment : `.${segment}`;
-  return `[${JSON.stringify(segment)}]`;
+/** A path as text: `leavers[3].wpsUserId`; a key that is not a plain name is quoted by `key`, `["a b"]`. */
+export function jsonPathText(path: JsonPath, key: (segment: string) => string = JSON.stringify): string {
+  return path.reduce<string>((text, segment) => {
+    if (typeof segment === 'number') return `${text}[${segment}]`;
+    if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return text === '' ? segment : `${text}.${segment}`;
+    return `${text}[${key(segment)}]`;
+  }, '');
 }
 
 function withoutBom(text: string): string {
@@ -56,311 +54,128 @@ function withoutBom(text: string): string {
 
 export function parseJson(text: string): JsonParse {
   const input = withoutBom(text);
-  let value: unknown;
+  const problem = firstProblem(input);
+  if (problem) return { ok: false, problem };
   try {
-    value = JSON.parse(input) as unknown;
+    return { ok: true, value: JSON.parse(input) as unknown };
   } catch {
-    return { ok: false, problem: locateJsonError(input) };
+    // Not seen in fuzzing against jsonc-parser; refused all the same.
+    return { ok: false, problem: { line: 1, column: 1, message: 'is not valid JSON' } };
   }
-  // JSON.parse took it; the scan finds what it lets through (a repeated key), or nothing.
-  const problem = firstProblem(input, true);
-  return problem ? { ok: false, problem } : { ok: true, value };
 }
 
 /**
  * Where the values at `paths` start in `text` (valid JSON; a byte order mark is skipped as
  * `parseJson` skips it), by `jsonPathText` of each path. A path with no value in the text is
  * absent from the map. Of a key given twice, the last counts, as for `JSON.parse`.
- *
- * One pass over the text; only the wanted paths are recorded, so that a 100,000-leaver file costs
- * no more memory than the problems it has.
  */
 export function locateJsonValues(text: string, paths: readonly JsonPath[]): Map<string, JsonPosition> {
-  const input = withoutBom(text);
-  const wanted = new Set(paths.map(jsonPathText));
-  // Only the prefixes of wanted paths are worth descending into with a path of their own.
-  const prefixes = new Set<string>();
-  for (const path of paths)
-    for (let n = 0; n <= path.length; n++) prefixes.add(jsonPathText(path.slice(0, n)));
-  const found = new Map<string, number>();
-  try {
-    scan(input, (path, index) => {
-      if (wanted.has(path)) found.set(path, index);
-      return prefixes.has(path);
-    });
-  } catch (err) {
-    // Not JSON after all: what was found before the error stands.
-    if (!(err instanceof Stop)) throw err;
-  }
-  const at = positionsIn(input);
-  return new Map([...found].map(([path, index]) => [path, at(index)]));
+  const wanted = new Set(paths.map((path) => jsonPathText(path)));
+  const found = new Map<string, JsonPosition>();
+  // Not JSON after all (or too deep): what was found before the problem stands.
+  firstProblem(withoutBom(text), (path, at) => {
+    const key = jsonPathText(path);
+    if (wanted.has(key)) found.set(key, at);
+  });
+  return found;
 }
 
-class Stop extends Error {
-  constructor(
-    readonly index: number,
-    readonly problem: string,
-  ) {
-    super(problem);
-  }
-}
+// Deeper than any request, and than jsonc-parser's recursion may go without exhausting the stack.
+const MAX_DEPTH = 1000;
 
-/** A key given twice in one object: `index` is its second use, `firstIndex` its first. */
-class DuplicateKey extends Stop {
-  constructor(
-    index: number,
-    readonly path: string,
-    readonly firstIndex: number,
-  ) {
-    super(index, `the key ${path} is given twice in one object`);
-  }
-}
+// jsonc-parser's error codes, as a reader is told them; `%s` is what was found there.
+const MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected %s',
+  ValueExpected: 'expected a value, found %s',
+  PropertyNameExpected: 'expected a property name in double quotes, found %s',
+  ColonExpected: "expected ':' after a property name, found %s",
+  CommaExpected: "expected ',' between members, found %s",
+  CloseBraceExpected: "expected ',' or '}' after a property value, found %s",
+  CloseBracketExpected: "expected ',' or ']' after an array element, found %s",
+  EndOfFileExpected: 'unexpected %s after the JSON value',
+  InvalidCommentToken: 'a comment, which JSON does not allow',
+  UnexpectedEndOfString: 'a string is not closed before the line ends',
+  InvalidCharacter: 'a control character inside a string',
+  InvalidUnicode: 'a \\u escape needs four hex digits',
+  InvalidEscapeCharacter: 'a backslash before a character that JSON does not escape',
+  UnexpectedEndOfNumber: 'a number ends too soon',
+  InvalidNumberFormat: 'a number JSON cannot read',
+};
 
-/** A path for a reader: `leavers[1].wpsUserId`, an odd key cut and escaped as `["a\u0020b"]`. */
-function shownPath(path: JsonPath): string {
-  return path.reduce<string>((text, segment) => {
-    if (typeof segment === 'number') return `${text}[${segment}]`;
-    if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) return text === '' ? segment : `${text}.${segment}`;
-    return `${text}["${shownKey(segment)}"]`;
-  }, '');
-}
-
+/** What was found at an error: one character, named when it is a control or invisible one, never more. */
 function shown(c: string | undefined): string {
   if (c === undefined) return 'the end of the text';
   if (c === '\n' || c === '\r') return 'a line break';
-  // A control or invisible character (NUL, an RTL override, half a surrogate pair) is named, not printed.
   if (/[\p{Cc}\p{Cf}\p{Cs}]/u.test(c))
     return `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
   return `'${c}'`;
 }
 
 /**
- * Called with the path (as `jsonPathText`) and start of each value the scan reaches; returns whether
- * to go into its members (false: the value is skipped over).
+ * The first syntax error, repeated key or nesting deeper than MAX_DEPTH of `text`, or undefined.
+ * With `onValue` (for a text already known to be JSON), tells it where each value starts instead of
+ * looking for repeated keys.
  */
-type ValueVisitor = (path: string, index: number) => boolean;
-
-const MAX_DEPTH = 1000;
-
-const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-
-/**
- * Scans `text` as JSON to its end, throwing `Stop` at the first syntax error or repeated key. With
- * `visit` (for a text JSON.parse took), tells it where each value starts, and skips what it does not
- * go into (repeated keys are not looked for then). A text JSON.parse took (`parsed`) is not refused
- * for its depth: what lies deeper than MAX_DEPTH is skipped (no request goes nearly that deep).
- */
-function scan(text: string, visit?: ValueVisitor, parsed = visit !== undefined): void {
-  let i = 0;
-  // The path to the value being read, for naming a repeated key; kept only without `visit`.
-  const trail: Array<string | number> = [];
-  const fail = (problem: string): never => {
-    throw new Stop(i, problem);
-  };
-  const space = (): void => {
-    while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i += 1;
-  };
-  const literal = (word: string): void => {
-    for (const expected of word) {
-      if (text[i] !== expected) fail(`expected ${word}, found ${shown(text[i])}`);
-      i += 1;
-    }
-  };
-  const string = (): void => {
-    i += 1; // the opening quote
-    for (;;) {
-      const c = text[i];
-      if (c === undefined) fail('a string is never closed');
-      if (c === '"') {
-        i += 1;
-        return;
-      }
-      if (c === '\\') {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('a \\u escape needs four hex digits');
-          i += 6;
-          continue;
-        }
-        if (e === undefined || !'"\\/bfnrt'.includes(e)) {
-          i += 1;
-          fail(`${shown(e)} cannot follow a backslash in a string`);
-        }
-        i += 2;
-        continue;
-      }
-      if ((c as string).charCodeAt(0) < 0x20) fail('a line break or control character inside a string');
-      i += 1;
-    }
-  };
-  const number = (): void => {
-    // Sticky: matched in place, without copying the rest of a 10 MB text per number.
-    NUMBER.lastIndex = i;
-    const match = NUMBER.exec(text);
-    if (!match || match[0] === '-') fail(`expected a number, found ${shown(text[i])}`);
-    i += (match as RegExpExecArray)[0].length;
-  };
-  // Over a valid text (JSON.parse took it), a value nobody asked about is skipped without recursion.
-  const skip = (): void => {
-    const c = text[i];
-    if (c === '"') return string();
-    if (c !== '{' && c !== '[') {
-      // A number or a literal: up to what follows it.
-      while (i < text.length && !',}] \t\r\n'.includes(text[i] as string)) i += 1;
-      return;
-    }
-    i += 1;
-    for (let open = 1; open > 0; ) {
-      const d = text[i];
-      if (d === undefined) fail('the text ends inside a value');
-      if (d === '"') {
-        string();
-        continue;
-      }
-      if (d === '{' || d === '[') open += 1;
-      else if (d === '}' || d === ']') open -= 1;
-      i += 1;
-    }
-  };
+function firstProblem(
+  text: string,
+  onValue?: (path: JSONPath, at: JsonPosition) => void,
+): JsonSyntaxProblem | undefined {
+  const keys: Array<Map<string, JsonPosition>> = [];
   let depth = 0;
-  const nested = (): void => {
+  const at = (line: number, character: number): JsonPosition => ({ line: line + 1, column: character + 1 });
+  const stop = (problem: JsonSyntaxProblem): never => {
+    throw new Stop(problem);
+  };
+  const begin = (_: number, __: number, line: number, character: number, path: () => JSONPath): void => {
     depth += 1;
-    // Deeper than any request, and than the stack allows this recursion to go.
-    if (depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
+    if (depth > MAX_DEPTH)
+      stop({ ...at(line, character), message: `nested more than ${MAX_DEPTH} levels deep` });
+    onValue?.(path(), at(line, character));
   };
-  // `path` is the value's path, or undefined when nobody asked for it (or for anything under it).
-  const value = (path: string | undefined): void => {
-    space();
-    if (visit !== undefined && path === undefined) return skip();
-    const c = text[i];
-    const track = path !== undefined && visit !== undefined && visit(path, i);
-    if (c === '{' || c === '[') {
-      if (parsed && depth >= MAX_DEPTH) return skip();
-      nested();
-      if (c === '{') object(track ? path : undefined);
-      else array(track ? path : undefined);
-      depth -= 1;
-      return;
-    }
-    if (c === '"') return string();
-    if (c === 't') return literal('true');
-    if (c === 'f') return literal('false');
-    if (c === 'n') return literal('null');
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    fail(`expected a value, found ${shown(c)}`);
-  };
-  const object = (path: string | undefined): void => {
-    i += 1;
-    space();
-    if (text[i] === '}') {
-      i += 1;
-      return;
-    }
-    // Without `visit`: each key's first index, to refuse one given twice.
-    const keys = visit === undefined ? new Map<string, number>() : undefined;
-    for (;;) {
-      space();
-      if (text[i] !== '"') fail(`expected a property name in double quotes, found ${shown(text[i])}`);
-      const keyStart = i;
-      string();
-      const raw = text.slice(keyStart, i);
-      // Compared as JSON.parse reads them: "a" and "\u0061" are one key.
-      const decoded = (): string => (raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1));
-      const key = path === undefined ? undefined : decoded();
-      if (keys !== undefined) {
-        const name = decoded();
-        const first = keys.get(name);
-        if (first !== undefined) throw new DuplicateKey(keyStart, shownPath([...trail, name]), first);
-        keys.set(name, keyStart);
-        trail.push(name);
-      }
-      space();
-      if (text[i] !== ':') fail(`expected ':' after a property name, found ${shown(text[i])}`);
-      i += 1;
-      value(path === undefined || key === undefined ? undefined : path + segmentText(key, path === ''));
-      if (keys !== undefined) trail.pop();
-      space();
-      if (text[i] === ',') {
-        i += 1;
-        continue;
-      }
-      if (text[i] === '}') {
-        i += 1;
-        return;
-      }
-      fail(`expected ',' or '}' after a property value, found ${shown(text[i])}`);
-    }
-  };
-  const array = (path: string | undefined): void => {
-    i += 1;
-    space();
-    if (text[i] === ']') {
-      i += 1;
-      return;
-    }
-    for (let index = 0; ; index++) {
-      if (visit === undefined) trail.push(index);
-      value(path === undefined ? undefined : `${path}[${index}]`);
-      if (visit === undefined) trail.pop();
-      space();
-      if (text[i] === ',') {
-        i += 1;
-        continue;
-      }
-      if (text[i] === ']') {
-        i += 1;
-        return;
-      }
-      fail(`expected ',' or ']' after an array element, found ${shown(text[i])}`);
-    }
-  };
-
-  value('');
-  space();
-  if (i < text.length) fail(`unexpected ${shown(text[i])} after the JSON value`);
-}
-
-/** The first syntax error (or repeated key) of `text`, which JSON.parse refused. */
-export function locateJsonError(text: string): JsonSyntaxProblem {
-  return firstProblem(text, false) ?? { line: 1, column: 1, message: 'is not valid JSON' };
-}
-
-/** The first syntax error or repeated key of `text`, or undefined when it has neither. */
-function firstProblem(text: string, parsed: boolean): JsonSyntaxProblem | undefined {
   try {
-    scan(text, undefined, parsed);
+    visit(
+      text,
+      {
+        onObjectBegin: (...args) => {
+          begin(...args);
+          keys.push(new Map());
+        },
+        onArrayBegin: begin,
+        onObjectEnd: () => {
+          depth -= 1;
+          keys.pop();
+        },
+        onArrayEnd: () => (depth -= 1),
+        onLiteralValue: (_, __, ___, line, character, path) => onValue?.(path(), at(line, character)),
+        onObjectProperty: (key, _, __, line, character, path) => {
+          const seen = onValue ? undefined : keys.at(-1);
+          const first = seen?.get(key);
+          seen?.set(key, at(line, character));
+          if (!first) return;
+          const shownPath = jsonPathText([...path(), key], (k) => `"${shownKey(k)}"`);
+          stop({
+            ...at(line, character),
+            message: `the key ${shownPath} is given twice in one object (first at line ${first.line}, column ${first.column})`,
+            duplicateKey: { path: shownPath, first },
+          });
+        },
+        onError: (code, offset, _, line, character) => {
+          const message = MESSAGES[printParseErrorCode(code)] ?? 'not JSON';
+          stop({ ...at(line, character), message: message.replace('%s', () => shown(text[offset])) });
+        },
+      },
+      { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
+    );
     return undefined;
   } catch (err) {
-    if (!(err instanceof Stop)) throw err;
-    const at = positionsIn(text);
-    const { line, column } = at(err.index);
-    if (!(err instanceof DuplicateKey)) return { line, column, message: err.problem };
-    const first = at(err.firstIndex);
-    return {
-      line,
-      column,
-      message: `${err.problem} (first at line ${first.line}, column ${first.column})`,
-      duplicateKey: { path: err.path, first },
-    };
+    if (err instanceof Stop) return err.problem;
+    throw err;
   }
 }
 
-/** A function from the index of a value in `text` to its line and column; lines end at \r\n, \r or \n. */
-function positionsIn(text: string): (index: number) => JsonPosition {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) starts.push(i + 1);
+/** Thrown from the visitor to end the walk at its first problem. */
+class Stop extends Error {
+  constructor(readonly problem: JsonSyntaxProblem) {
+    super(problem.message);
   }
-  return (index) => {
-    // The last line start at or before `index`.
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = Math.ceil((low + high) / 2);
-      if ((starts[mid] ?? 0) <= index) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: index - (starts[low] ?? 0) + 1 };
-  };
 }

@@ -216,13 +216,7 @@ function fromCsv(text: string, fields: RequestFields, file: string, labels: Fiel
     records = parseCsv(text);
   } catch (err) {
     if (!(err instanceof CsvSyntaxError)) throw err;
-    throw new RequestFileError(
-      file,
-      [{ where: `line ${err.line}, character ${err.column}`, message: err.problem }],
-      {
-        cause: err,
-      },
-    );
+    throw new RequestFileError(file, [{ where: err.where, message: err.problem }], { cause: err });
   }
   const [header, ...rows] = records;
   if (!header) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jsonPathText, locateJsonError, locateJsonValues, parseJson } from '../../client/json-syntax';
+import { jsonPathText, locateJsonValues, parseJson, type JsonSyntaxProblem } from '../../client/json-syntax';
 import {
   loadRequestFile,
   parseRequestText,
@@ -139,9 +139,14 @@ describe('request file: CSV', () => {
     ]);
   });
 
-  it('reports a CSV syntax error by line and character', () => {
+  it('reports a CSV syntax error by line and column, never quoting the cell', () => {
     expect(lines(problemsOf('wpsUserId\nw1\n"w2\n', 'csv', { requestId: 'r' }))).toEqual([
-      'line 3, character 1: a quoted field is never closed',
+      'line 3, column 1: a quoted field is never closed',
+    ]);
+    expect(
+      lines(problemsOf('employeeId,wpsUserId\nE1,\n\nE2,pers"on-b\n', 'csv', { requestId: 'r' })),
+    ).toEqual([
+      'line 4, column 2: a quote inside a field that does not start with one (quote the whole field, and double the quote)',
     ]);
   });
 });
@@ -304,15 +309,24 @@ describe('JSON syntax locator', () => {
   it.each([
     ['{"a": }', 1, 7, "expected a value, found '}'"],
     ['{"a": 1,\n "b" 2}', 2, 6, "expected ':' after a property name, found '2'"],
-    ["{'a': 1}", 1, 2, "expected a property name in double quotes, found '''"],
+    ["{'a': 1}", 1, 2, "unexpected '''"],
     ['[1, 2', 1, 6, "expected ',' or ']' after an array element, found the end of the text"],
-    ['{"a": "x\ny"}', 1, 9, 'a line break or control character inside a string'],
-    ['{"a": tru}', 1, 10, "expected true, found '}'"],
-    ['{} x', 1, 4, "unexpected 'x' after the JSON value"],
+    ['{"a": 1\r\n', 2, 1, "expected ',' or '}' after a property value, found the end of the text"],
+    ['{"a": "x\ny"}', 1, 7, 'a string is not closed before the line ends'],
+    ['{"a": "x\u0001"}', 1, 7, 'a control character inside a string'],
+    ['{"a": "\\q"}', 1, 7, 'a backslash before a character that JSON does not escape'],
+    ['{"a": tru}', 1, 7, "unexpected 't'"],
+    ['{"a": 1.}', 1, 7, 'a number ends too soon'],
+    ['{"a": 01}', 1, 8, "expected ',' between members, found '1'"],
+    ['{"a": 1,}', 1, 9, "expected a property name in double quotes, found '}'"],
+    ['{"a": 1} // note', 1, 10, 'a comment, which JSON does not allow'],
+    ['{} x', 1, 4, "unexpected 'x'"],
+    ['{} }', 1, 4, "unexpected '}' after the JSON value"],
+    ['{"a": \u202e}', 1, 7, 'unexpected U+202E'],
     ['', 1, 1, 'expected a value, found the end of the text'],
   ])('%j: line %i, column %i', (text, line, column, message) => {
     expect(() => JSON.parse(text) as unknown).toThrow();
-    expect(locateJsonError(text)).toEqual({ line, column, message });
+    expect(parseJson(text)).toEqual({ ok: false, problem: { line, column, message } });
   });
 
   it('finds where the values of JSON paths start, keys in any spelling, the last of a repeated key', () => {
@@ -346,12 +360,16 @@ describe('JSON syntax locator', () => {
       '': { line: 1, column: 2 },
       '[0][0]': { line: 1, column: 4 },
     });
-    expect(locateJsonError('['.repeat(depth))).toEqual({
+    const tooDeep: JsonSyntaxProblem = {
       line: 1,
       column: 1001,
       message: 'nested more than 1000 levels deep',
-    });
-    expect(lines(problemsOf(deep, 'json'))).toEqual(['line 1, column 2, (request): must be a JSON object']);
+    };
+    expect(parseJson('['.repeat(depth))).toEqual({ ok: false, problem: tooDeep });
+    // Refused even where JSON.parse would read it: no request nests like that.
+    expect(lines(problemsOf(deep, 'json'))).toEqual([
+      'line 1, column 1002: not JSON: nested more than 1000 levels deep',
+    ]);
   });
 
   it('refuses a repeated key, which JSON.parse would let the last of win, naming both places', () => {
@@ -368,9 +386,9 @@ describe('JSON syntax locator', () => {
     // The same key in two objects, and "a" beside "A", are no repeat.
     expect(parseJson('[{"a": 1}, {"a": 2, "A": 3}]').ok).toBe(true);
     // A repeat before a syntax error is the first problem of a text JSON.parse refused.
-    expect(locateJsonError('{"a": 1, "a": 2, }').message).toBe(
-      'the key a is given twice in one object (first at line 1, column 2)',
-    );
+    expect(parseJson('{"a": 1, "a": 2, }')).toMatchObject({
+      problem: { message: 'the key a is given twice in one object (first at line 1, column 2)' },
+    });
   });
 
   it('parses good JSON, with a byte order mark too', () => {

@@ -163,14 +163,14 @@ function hostileFiles(id: (label: string) => string, ids: string[]): HostileFile
       file: 'quote.csv',
       content: () => 'employeeId,wpsUserId\nE1,wp"s-1\n',
       args: ['--request-id', id('quote')],
-      expected: /line 2, character 6: a quote inside a field/,
+      expected: /line 2, column 2: a quote inside a field/,
     },
     {
       name: 'malformed CSV (a quoted field never closed)',
       file: 'open.csv',
       content: () => 'employeeId,wpsUserId\nE1,"wps-1\nE2,wps-2\n',
       args: ['--request-id', id('open')],
-      expected: /line 2, character 4: a quoted field is never closed/,
+      expected: /line 2, column 2: a quoted field is never closed/,
     },
     {
       name: 'duplicate ids (JSON)',

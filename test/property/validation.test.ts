@@ -1,5 +1,5 @@
+import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
-import { csvField } from '../../client/csv';
 import { parseRequestText, RequestFileError } from '../../client/request-file';
 import type { Leaver } from '../../workflows/request';
 import {
@@ -63,7 +63,7 @@ describe('request validation (properties)', () => {
         const lines = [
           'employeeId,wpsUserId,authingUserId',
           ...request.leavers.map((l) =>
-            [l.employeeId ?? '', l.wpsUserId ?? '', l.authingUserId ?? ''].map(csvField).join(','),
+            stringify([[l.employeeId ?? '', l.wpsUserId ?? '', l.authingUserId ?? '']], { eof: false }),
           ),
         ];
         const fields = {
