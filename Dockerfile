@@ -19,6 +19,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY workflows ./workflows
 COPY activities ./activities
+COPY config ./config
 COPY worker ./worker
 COPY client ./client
 COPY webhook ./webhook

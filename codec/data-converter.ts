@@ -1,6 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
+import { z } from 'zod';
+import { flag, readEnv, type Env } from '../config/env';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
-import { booleanSetting, type Env } from './env';
 import { keyringFromEnv, requireKeyring, type Keyring } from './keys';
 
 /**
@@ -18,6 +19,7 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 
 /** Set to true where running without encryption would be a mistake (production). Default false. */
 export const REQUIRED_VARIABLE = 'PAYLOAD_CODEC_REQUIRED';
+const REQUIRED_ENV = z.object({ [REQUIRED_VARIABLE]: flag().default(false) });
 
 export function dataConverterFor(keyring: Keyring): DataConverter {
   return {
@@ -29,9 +31,9 @@ export function dataConverterFor(keyring: Keyring): DataConverter {
 /**
  * The encrypting data converter from PAYLOAD_CODEC_KEYS / PAYLOAD_CODEC_KEY_ID, or undefined when no
  * keys are configured (the SDK's default: plain payloads), unless PAYLOAD_CODEC_REQUIRED=true, which
- * makes missing keys an error. Throws CodecConfigError on any malformed setting.
+ * makes missing keys an error. Throws ConfigError on any malformed setting.
  */
 export function dataConverterFromEnv(env: Env = process.env): DataConverter | undefined {
-  const keyring = booleanSetting(env, REQUIRED_VARIABLE, false) ? requireKeyring(env) : keyringFromEnv(env);
+  const keyring = readEnv(REQUIRED_ENV, env)[REQUIRED_VARIABLE] ? requireKeyring(env) : keyringFromEnv(env);
   return keyring ? dataConverterFor(keyring) : undefined;
 }

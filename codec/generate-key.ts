@@ -1,5 +1,5 @@
-import { CodecConfigError, secretSetting, type Env } from './env';
-import { defaultKeyId, generateKeyLine, KEYS_VARIABLE } from './keys';
+import { ConfigError, readEnv, secretVariable, type Env } from '../config/env';
+import { defaultKeyId, generateKeyLine, KEYRING_ENV, KEYS_VARIABLE } from './keys';
 
 /**
  * Prints a new payload encryption key as one PAYLOAD_CODEC_KEYS entry:
@@ -28,10 +28,10 @@ function listedKeyIds(list: string): Set<string> {
 /** The line for a new key; refuses an id already in the configured keys. */
 export function newKeyLine(keyId: string | undefined, env: Env = process.env): string {
   const id = keyId ?? defaultKeyId();
-  const list = secretSetting(env, KEYS_VARIABLE);
+  const list = readEnv(KEYRING_ENV, env)[KEYS_VARIABLE]?.reveal();
   if (list !== undefined && listedKeyIds(list).has(id)) {
-    const source = env[KEYS_VARIABLE]?.trim() ? KEYS_VARIABLE : `${KEYS_VARIABLE}_FILE`;
-    throw new CodecConfigError(
+    const source = secretVariable(env, KEYS_VARIABLE);
+    throw new ConfigError(
       `key id "${id}" is already in ${source}; a second entry with it would stop every process ` +
         `("listed twice"). Give another id, e.g. k$(date -u +%Y%m%d%H%M)`,
     );
@@ -44,7 +44,7 @@ export function main(argv: readonly string[] = process.argv.slice(2), env: Env =
     process.stdout.write(`${newKeyLine(argv[0], env)}\n`);
     return 0;
   } catch (err) {
-    if (!(err instanceof CodecConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`generate-key: ${err.message}\n`);
     return 2;
   }

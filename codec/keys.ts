@@ -1,5 +1,6 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { CodecConfigError, plainSetting, secretSetting, type Env } from './env';
+import { z } from 'zod';
+import { ConfigError, readEnv, secret, secretVariable, type Env } from '../config/env';
 
 /**
  * The payload encryption keys, from the environment:
@@ -15,6 +16,10 @@ import { CodecConfigError, plainSetting, secretSetting, type Env } from './env';
 
 export const KEYS_VARIABLE = 'PAYLOAD_CODEC_KEYS';
 export const KEY_ID_VARIABLE = 'PAYLOAD_CODEC_KEY_ID';
+export const KEYRING_ENV = z.object({
+  [KEYS_VARIABLE]: secret().optional(),
+  [KEY_ID_VARIABLE]: z.string().optional(),
+});
 /** AES-256. */
 export const KEY_BYTES = 32;
 /** Key ids travel in clear in payload metadata: short, printable, and never secret. */
@@ -31,12 +36,12 @@ export class Keyring {
     readonly currentKeyId: string,
   ) {
     for (const [id, key] of keys) {
-      if (!KEY_ID_PATTERN.test(id)) throw new CodecConfigError(`key id must match ${KEY_ID_PATTERN.source}`);
+      if (!KEY_ID_PATTERN.test(id)) throw new ConfigError(`key id must match ${KEY_ID_PATTERN.source}`);
       if (key.type !== 'secret' || key.symmetricKeySize !== KEY_BYTES)
-        throw new CodecConfigError(`key "${id}" must be a ${KEY_BYTES}-byte secret key`);
+        throw new ConfigError(`key "${id}" must be a ${KEY_BYTES}-byte secret key`);
     }
     if (!keys.has(currentKeyId))
-      throw new CodecConfigError(
+      throw new ConfigError(
         `the current key id "${currentKeyId}" is not one of the keys (${[...keys.keys()].join(', ')})`,
       );
     this.keys = new Map(keys);
@@ -51,7 +56,7 @@ export class Keyring {
   get currentKey(): KeyObject {
     const key = this.keys.get(this.currentKeyId);
     // The constructor checked it; this keeps the type honest without a non-null assertion.
-    if (!key) throw new CodecConfigError(`the current key id "${this.currentKeyId}" is not one of the keys`);
+    if (!key) throw new ConfigError(`the current key id "${this.currentKeyId}" is not one of the keys`);
     return key;
   }
 
@@ -77,21 +82,21 @@ export class Keyring {
  */
 export function parseKeyList(text: string, source: string): Map<string, KeyObject> {
   const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
-  if (entries.length === 0) throw new CodecConfigError(`${source} holds no keys`);
+  if (entries.length === 0) throw new ConfigError(`${source} holds no keys`);
   const keys = new Map<string, KeyObject>();
   entries.forEach((entry, index) => {
     const where = `${source}: entry ${index + 1} of ${entries.length}`;
     const colon = entry.indexOf(':');
-    if (colon < 0) throw new CodecConfigError(`${where} is not keyId:base64key`);
+    if (colon < 0) throw new ConfigError(`${where} is not keyId:base64key`);
     const id = entry.slice(0, colon);
     const encoded = entry.slice(colon + 1);
     if (!KEY_ID_PATTERN.test(id))
-      throw new CodecConfigError(`${where} has an invalid key id (it must match ${KEY_ID_PATTERN.source})`);
-    if (keys.has(id)) throw new CodecConfigError(`${where}: key id "${id}" is listed twice`);
-    if (!BASE64.test(encoded)) throw new CodecConfigError(`${where} (key id "${id}"): the key is not base64`);
+      throw new ConfigError(`${where} has an invalid key id (it must match ${KEY_ID_PATTERN.source})`);
+    if (keys.has(id)) throw new ConfigError(`${where}: key id "${id}" is listed twice`);
+    if (!BASE64.test(encoded)) throw new ConfigError(`${where} (key id "${id}"): the key is not base64`);
     const bytes = Buffer.from(encoded, 'base64');
     if (bytes.length !== KEY_BYTES)
-      throw new CodecConfigError(
+      throw new ConfigError(
         `${where} (key id "${id}"): the key is ${bytes.length} bytes, it must be exactly ${KEY_BYTES} (AES-256)`,
       );
     keys.set(id, createSecretKey(bytes));
@@ -106,21 +111,20 @@ export function parseKeyList(text: string, source: string): Map<string, KeyObjec
  * local stack and the tests run unconfigured). A partial or malformed configuration throws.
  */
 export function keyringFromEnv(env: Env = process.env): Keyring | undefined {
-  const list = secretSetting(env, KEYS_VARIABLE);
-  const currentKeyId = plainSetting(env, KEY_ID_VARIABLE);
+  const { [KEYS_VARIABLE]: list, [KEY_ID_VARIABLE]: currentKeyId } = readEnv(KEYRING_ENV, env);
   if (list === undefined) {
     if (currentKeyId !== undefined)
-      throw new CodecConfigError(
+      throw new ConfigError(
         `${KEY_ID_VARIABLE} is set but ${KEYS_VARIABLE} (or ${KEYS_VARIABLE}_FILE) is not: no key to encrypt with`,
       );
     return undefined;
   }
-  const source = env[KEYS_VARIABLE]?.trim() ? KEYS_VARIABLE : `${KEYS_VARIABLE}_FILE`;
-  const keys = parseKeyList(list, source);
+  const source = secretVariable(env, KEYS_VARIABLE);
+  const keys = parseKeyList(list.reveal(), source);
   const current = currentKeyId ?? [...keys.keys()][0];
-  if (current === undefined) throw new CodecConfigError(`${source} holds no keys`);
+  if (current === undefined) throw new ConfigError(`${source} holds no keys`);
   if (!keys.has(current))
-    throw new CodecConfigError(
+    throw new ConfigError(
       `${KEY_ID_VARIABLE} is "${current}", which is not one of the ids in ${source} (${[...keys.keys()].join(', ')})`,
     );
   return new Keyring(keys, current);
@@ -130,7 +134,7 @@ export function keyringFromEnv(env: Env = process.env): Keyring | undefined {
 export function requireKeyring(env: Env = process.env): Keyring {
   const keyring = keyringFromEnv(env);
   if (!keyring)
-    throw new CodecConfigError(
+    throw new ConfigError(
       `${KEYS_VARIABLE} (or ${KEYS_VARIABLE}_FILE) is not set, and payload encryption is required here`,
     );
   return keyring;
@@ -143,6 +147,6 @@ export function defaultKeyId(now: Date = new Date()): string {
 
 /** A fresh random key as one `keyId:base64key` entry for PAYLOAD_CODEC_KEYS. */
 export function generateKeyLine(keyId: string = defaultKeyId()): string {
-  if (!KEY_ID_PATTERN.test(keyId)) throw new CodecConfigError(`key id must match ${KEY_ID_PATTERN.source}`);
+  if (!KEY_ID_PATTERN.test(keyId)) throw new ConfigError(`key id must match ${KEY_ID_PATTERN.source}`);
   return `${keyId}:${randomBytes(KEY_BYTES).toString('base64')}`;
 }

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { isLoopbackHost } from './auth';
 import { normaliseOrigin } from './cors';
-import { booleanSetting, CodecConfigError, plainSetting, secretSetting, type Env } from './env';
+import { flag, list, port, readEnv, secret, wholeNumber, type Env } from '../config/env';
 import { requireKeyring, type Keyring } from './keys';
 
 /**
@@ -35,92 +36,80 @@ export const DEFAULT_CODEC_SERVER_PORT = 8888;
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8233', 'http://127.0.0.1:8233'];
 const MIN_TOKEN_LENGTH = 16;
 
-function port(env: Env, name: string, fallback: number): number {
-  const raw = plainSetting(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > 65535)
-    throw new CodecConfigError(`${name} must be a port number (0-65535), got "${raw}"`);
-  return value;
-}
-
-function positiveInt(env: Env, name: string): number | undefined {
-  const raw = plainSetting(env, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1)
-    throw new CodecConfigError(`${name} must be a whole number of at least 1, got "${raw}"`);
-  return value;
-}
-
-function origins(env: Env, name: string): string[] {
-  const raw = plainSetting(env, name);
-  if (raw === undefined) return [...DEFAULT_CORS_ORIGINS];
-  const list = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  return list.map((entry) => {
-    if (entry === '*')
-      throw new CodecConfigError(
-        `${name}: "*" is not allowed (the codec server allows credentials); list origins`,
+const CODEC_SERVER_ENV = z
+  .object({
+    CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
+    CODEC_SERVER_PORT: port().default(DEFAULT_CODEC_SERVER_PORT),
+    CODEC_CORS_ORIGINS: list()
+      .transform((entries, ctx) =>
+        entries.map((entry) => {
+          const origin = normaliseOrigin(entry);
+          if (entry === '*')
+            ctx.addIssue({
+              code: 'custom',
+              message: ': "*" is not allowed (the codec server allows credentials); list origins',
+            });
+          else if (!origin)
+            ctx.addIssue({
+              code: 'custom',
+              message: `: "${entry}" is not an origin (scheme://host[:port], no path)`,
+            });
+          return origin ?? '';
+        }),
+      )
+      .default(() => [...DEFAULT_CORS_ORIGINS]),
+    CODEC_SERVER_TOKEN: secret()
+      .transform((tokens, ctx) => {
+        const accepted = tokens
+          .reveal()
+          .split(/[\s,]+/)
+          .filter((entry) => entry !== '');
+        accepted.forEach((token, index) => {
+          // By position, never quoted: it is a secret.
+          if (token.length < MIN_TOKEN_LENGTH)
+            ctx.addIssue({
+              code: 'custom',
+              message: `: token ${index + 1} of ${accepted.length} is shorter than ${MIN_TOKEN_LENGTH} characters`,
+            });
+        });
+        return accepted;
+      })
+      .default([]),
+    CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK: flag().default(false),
+    CODEC_SERVER_TLS_CERT_FILE: z.string().optional(),
+    CODEC_SERVER_TLS_KEY_FILE: z.string().optional(),
+    CODEC_SERVER_MAX_BODY_BYTES: wholeNumber(1).optional(),
+  })
+  .transform((env, ctx): Omit<CodecServerConfig, 'keyring'> => {
+    const host = env.CODEC_SERVER_HOST;
+    const allowUnauthenticatedLoopback = env.CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK;
+    const { CODEC_SERVER_TLS_CERT_FILE: certFile, CODEC_SERVER_TLS_KEY_FILE: keyFile } = env;
+    const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (allowUnauthenticatedLoopback && !isLoopbackHost(host))
+      problem(
+        `CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK=true needs CODEC_SERVER_HOST to be a loopback address ` +
+          `(127.0.0.1, ::1, localhost), got "${host}"`,
       );
-    const origin = normaliseOrigin(entry);
-    if (!origin)
-      throw new CodecConfigError(`${name}: "${entry}" is not an origin (scheme://host[:port], no path)`);
-    return origin;
-  });
-}
-
-function tokens(env: Env, name: string): string[] {
-  const raw = secretSetting(env, name);
-  if (raw === undefined) return [];
-  const list = raw.split(/[\s,]+/).filter((entry) => entry !== '');
-  list.forEach((token, index) => {
-    // By position, never quoted: it is a secret.
-    if (token.length < MIN_TOKEN_LENGTH)
-      throw new CodecConfigError(
-        `${name}: token ${index + 1} of ${list.length} is shorter than ${MIN_TOKEN_LENGTH} characters`,
+    if (env.CODEC_SERVER_TOKEN.length === 0 && !allowUnauthenticatedLoopback)
+      problem(
+        'CODEC_SERVER_TOKEN (or CODEC_SERVER_TOKEN_FILE) is not set: every caller could decrypt. Set it, or ' +
+          'for a local stack bound to loopback set CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK=true',
       );
+    if ((certFile === undefined) !== (keyFile === undefined))
+      problem('set both CODEC_SERVER_TLS_CERT_FILE and CODEC_SERVER_TLS_KEY_FILE, or neither');
+    return {
+      host,
+      port: env.CODEC_SERVER_PORT,
+      allowedOrigins: env.CODEC_CORS_ORIGINS,
+      tokens: env.CODEC_SERVER_TOKEN,
+      allowUnauthenticatedLoopback,
+      ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+      ...(env.CODEC_SERVER_MAX_BODY_BYTES !== undefined
+        ? { maxBodyBytes: env.CODEC_SERVER_MAX_BODY_BYTES }
+        : {}),
+    };
   });
-  return list;
-}
 
 export function codecServerConfigFromEnv(env: Env = process.env): CodecServerConfig {
-  const host = plainSetting(env, 'CODEC_SERVER_HOST') ?? '127.0.0.1';
-  const allowUnauthenticatedLoopback = booleanSetting(
-    env,
-    'CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK',
-    false,
-  );
-  if (allowUnauthenticatedLoopback && !isLoopbackHost(host))
-    throw new CodecConfigError(
-      `CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK=true needs CODEC_SERVER_HOST to be a loopback address ` +
-        `(127.0.0.1, ::1, localhost), got "${host}"`,
-    );
-  const accepted = tokens(env, 'CODEC_SERVER_TOKEN');
-  if (accepted.length === 0 && !allowUnauthenticatedLoopback)
-    throw new CodecConfigError(
-      'CODEC_SERVER_TOKEN (or CODEC_SERVER_TOKEN_FILE) is not set: every caller could decrypt. Set it, or ' +
-        'for a local stack bound to loopback set CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK=true',
-    );
-  const certFile = plainSetting(env, 'CODEC_SERVER_TLS_CERT_FILE');
-  const keyFile = plainSetting(env, 'CODEC_SERVER_TLS_KEY_FILE');
-  if ((certFile === undefined) !== (keyFile === undefined))
-    throw new CodecConfigError(
-      'set both CODEC_SERVER_TLS_CERT_FILE and CODEC_SERVER_TLS_KEY_FILE, or neither',
-    );
-
-  const config: CodecServerConfig = {
-    host,
-    port: port(env, 'CODEC_SERVER_PORT', DEFAULT_CODEC_SERVER_PORT),
-    allowedOrigins: origins(env, 'CODEC_CORS_ORIGINS'),
-    tokens: accepted,
-    allowUnauthenticatedLoopback,
-    keyring: requireKeyring(env),
-  };
-  if (certFile !== undefined && keyFile !== undefined) config.tls = { certFile, keyFile };
-  const maxBodyBytes = positiveInt(env, 'CODEC_SERVER_MAX_BODY_BYTES');
-  if (maxBodyBytes !== undefined) config.maxBodyBytes = maxBodyBytes;
-  return config;
+  return { ...readEnv(CODEC_SERVER_ENV, env), keyring: requireKeyring(env) };
 }

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ConfigError, type Env } from '../config/env';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import { anyOf, bearerTokenAuthorizer, loopbackAuthorizer, type Authorizer } from './auth';
-import { CodecConfigError, type Env } from './env';
 import { codecServerConfigFromEnv, type CodecServerConfig } from './server-config';
 import { createCodecRequestHandler, createCodecServer } from './server';
 
@@ -26,7 +26,7 @@ function readTlsFile(variable: string, file: string): Buffer {
     return fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CodecConfigError(`${variable} names a file that cannot be read (${code}): ${file}`, {
+    throw new ConfigError(`${variable} names a file that cannot be read (${code}): ${file}`, {
       cause: err,
     });
   }
@@ -105,7 +105,7 @@ export async function main(
     config = codecServerConfigFromEnv(env);
     running = await startCodecServer(config, log);
   } catch (err) {
-    if (!(err instanceof CodecConfigError) && !(err instanceof Error && 'code' in err)) throw err;
+    if (!(err instanceof ConfigError) && !(err instanceof Error && 'code' in err)) throw err;
     log(`cannot start: ${err.message}`);
     return 1;
   }

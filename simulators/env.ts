@@ -1,86 +1,45 @@
+import { z } from 'zod';
+import { definedOnly, flag, parsed, readEnv, wholeNumber, type Env } from '../config/env';
 import type { FaultSettings } from './faults';
 
 /**
- * Reading simulator switches from the environment, shared by both simulators. An unset or empty
- * variable is `undefined` (the simulator's default); a malformed one throws an Error naming it.
+ * A simulator's switches from the environment: each option, the variable it is read from (after the
+ * simulator's `<PREFIX>_`) and its schema. An unset or empty variable leaves the simulator's default;
+ * malformed ones stop it with a ConfigError naming every one.
  */
-export type Env = Record<string, string | undefined>;
+export type Switches = Record<string, readonly [variable: string, schema: z.ZodType]>;
+type Values<T extends Switches> = { -readonly [K in keyof T]?: z.output<T[K][1]> } & {
+  faults?: Partial<FaultSettings>;
+};
 
-export class EnvReader {
-  constructor(private readonly env: Env) {}
+/** A share from 0 to 1. */
+export const share = () =>
+  parsed('a number from 0 to 1', (text) =>
+    Number(text) >= 0 && Number(text) <= 1 ? Number(text) : undefined,
+  );
 
-  text(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
+/** The fault settings of simulators/faults.ts, the same for both simulators. */
+const FAULT_SWITCHES = {
+  latencyMs: ['LATENCY_MS', wholeNumber(0)],
+  serverErrorRate: ['SERVER_ERROR_RATE', share()],
+  throttleRate: ['THROTTLE_RATE', share()],
+  retryAfterSeconds: ['RETRY_AFTER_SECONDS', wholeNumber(0)],
+  hangRate: ['HANG_RATE', share()],
+  down: ['DOWN', flag()],
+  rateLimitPerSecond: ['RATE_LIMIT_PER_SECOND', wholeNumber(0)],
+  seed: ['FAULT_SEED', wholeNumber(0)],
+} satisfies Switches;
 
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    const value = this.text(name);
-    if (value === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new Error(`${name} must be one of ${allowed.join(', ')}; got "${value}"`);
-    }
-    return value as T;
-  }
-
-  number(name: string, { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {}): number | undefined {
-    const value = this.text(name);
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw new Error(
-        `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}; got "${value}"`,
-      );
-    }
-    return n;
-  }
-
-  /** A share from 0 to 1. */
-  /** A comma-separated list, blanks dropped. */
-  list(name: string): string[] | undefined {
-    const raw = this.text(name);
-    return raw === undefined
-      ? undefined
-      : raw
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '');
-  }
-
-  share(name: string): number | undefined {
-    return this.number(name, { max: 1, integer: false });
-  }
-
-  flag(name: string): boolean | undefined {
-    const value = this.text(name)?.toLowerCase();
-    if (value === undefined) return undefined;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    throw new Error(`${name} must be true or false; got "${value}"`);
-  }
-}
-
-/** The entries of `values` that are set. */
-export function setOnly<T extends object>(values: { [K in keyof T]: T[K] | undefined }): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * Fault settings (simulators/faults.ts) from `<PREFIX>_LATENCY_MS`, `_SERVER_ERROR_RATE`,
- * `_THROTTLE_RATE`, `_RETRY_AFTER_SECONDS`, `_HANG_RATE`, `_DOWN`, `_RATE_LIMIT_PER_SECOND` and
- * `_FAULT_SEED`; undefined when none is set.
- */
-export function faultSettingsFromEnv(env: Env, prefix: string): Partial<FaultSettings> | undefined {
-  const read = new EnvReader(env);
-  const faults = setOnly<FaultSettings>({
-    latencyMs: read.number(`${prefix}_LATENCY_MS`),
-    serverErrorRate: read.share(`${prefix}_SERVER_ERROR_RATE`),
-    throttleRate: read.share(`${prefix}_THROTTLE_RATE`),
-    retryAfterSeconds: read.number(`${prefix}_RETRY_AFTER_SECONDS`),
-    hangRate: read.share(`${prefix}_HANG_RATE`),
-    down: read.flag(`${prefix}_DOWN`),
-    rateLimitPerSecond: read.number(`${prefix}_RATE_LIMIT_PER_SECOND`),
-    seed: read.number(`${prefix}_FAULT_SEED`),
-  });
-  return Object.keys(faults).length > 0 ? faults : undefined;
+/** The `switches` that are set, and the fault settings as `faults` when any is set. */
+export function switchesFromEnv<T extends Switches>(prefix: string, switches: T, env: Env): Values<T> {
+  const variable = (name: string) => `${prefix}_${name}`;
+  const all = [...Object.values(switches), ...Object.values(FAULT_SWITCHES)];
+  const schema = z.object(Object.fromEntries(all.map(([name, field]) => [variable(name), field.optional()])));
+  const values: Record<string, unknown> = readEnv(schema, env);
+  const set = (table: Switches) =>
+    definedOnly(
+      Object.fromEntries(Object.entries(table).map(([key, [name]]) => [key, values[variable(name)]])),
+    );
+  const faults = set(FAULT_SWITCHES);
+  return { ...set(switches), ...(Object.keys(faults).length > 0 ? { faults } : {}) } as Values<T>;
 }

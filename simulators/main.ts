@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { port, readEnv, secret, wholeNumber } from '../config/env';
 import { authingSimulatorOptionsFromEnv } from './authing/options-from-env';
 import { AuthingSimulator } from './authing/server';
 import { generateDirectory, loadSeedDirectory } from './directory';
@@ -6,40 +8,43 @@ import { WpsSimulator } from './wps/server';
 
 /**
  * Runs both vendor simulators until SIGINT/SIGTERM. They accept the same credential variables as the
- * worker (WPS_APP_ID, WPS_APP_KEY, AUTHING_*), because they play the vendors those credentials are for.
- *   WPS_SIM_PORT (8701), AUTHING_SIM_PORT (8702), SIM_HOST (127.0.0.1),
- *   SIM_DIRECTORY_FILE (a seed file) or SIM_GENERATE_USERS (a count; default 1000).
+ * worker (WPS_APP_ID, WPS_APP_KEY[_FILE], AUTHING_*), because they play the vendors those credentials
+ * are for.
  */
-function need(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`simulators: ${name} is not set`);
-    process.exit(1);
-  }
-  return value;
-}
+const SIMULATORS_ENV = z.object({
+  WPS_APP_ID: z.string(),
+  WPS_APP_KEY: secret(),
+  AUTHING_USERPOOL_ID: z.string(),
+  AUTHING_ACCESS_KEY_ID: z.string(),
+  AUTHING_ACCESS_KEY_SECRET: secret(),
+  SIM_HOST: z.string().default('127.0.0.1'),
+  WPS_SIM_PORT: port().default(8701),
+  AUTHING_SIM_PORT: port().default(8702),
+  // A seed file, or a generated directory of this many users.
+  SIM_DIRECTORY_FILE: z.string().optional(),
+  SIM_GENERATE_USERS: wholeNumber(0).default(1000),
+});
 
 async function main(): Promise<void> {
-  const host = process.env.SIM_HOST ?? '127.0.0.1';
-  const seedFile = process.env.SIM_DIRECTORY_FILE;
-  const directory = seedFile
-    ? loadSeedDirectory(seedFile)
-    : generateDirectory(Number(process.env.SIM_GENERATE_USERS ?? 1000), 10);
+  const env = readEnv(SIMULATORS_ENV);
+  const directory = env.SIM_DIRECTORY_FILE
+    ? loadSeedDirectory(env.SIM_DIRECTORY_FILE)
+    : generateDirectory(env.SIM_GENERATE_USERS, 10);
   const wps = new WpsSimulator({
-    appId: need('WPS_APP_ID'),
-    appKey: need('WPS_APP_KEY'),
+    appId: env.WPS_APP_ID,
+    appKey: env.WPS_APP_KEY.reveal(),
     users: directory.wps,
     ...wpsSimulatorOptionsFromEnv(process.env),
   });
   const authing = new AuthingSimulator({
-    userPoolId: need('AUTHING_USERPOOL_ID'),
-    accessKeyId: need('AUTHING_ACCESS_KEY_ID'),
-    accessKeySecret: need('AUTHING_ACCESS_KEY_SECRET'),
+    userPoolId: env.AUTHING_USERPOOL_ID,
+    accessKeyId: env.AUTHING_ACCESS_KEY_ID,
+    accessKeySecret: env.AUTHING_ACCESS_KEY_SECRET.reveal(),
     users: directory.authing,
     ...authingSimulatorOptionsFromEnv(process.env),
   });
-  const wpsListening = await wps.start(Number(process.env.WPS_SIM_PORT ?? 8701), host);
-  const authingListening = await authing.start(Number(process.env.AUTHING_SIM_PORT ?? 8702), host);
+  const wpsListening = await wps.start(env.WPS_SIM_PORT, env.SIM_HOST);
+  const authingListening = await authing.start(env.AUTHING_SIM_PORT, env.SIM_HOST);
   console.log(
     `simulators: WPS 365 at ${wpsListening.url} (${wps.users.size} users), Authing at ${authingListening.url} (${authing.users.size} users)`,
   );

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { CodecConfigError } from '../codec/env';
+import { ConfigError } from '../config/env';
 import { connectClient } from '../client/connection';
 import { EVENTS_PATH, HEALTH_PATH, createWebhookServer, temporalCallsSettled } from './server';
-import { loadWebhookConfig, WebhookConfigError } from './config';
+import { loadWebhookConfig } from './config';
 
 /**
  * The HR webhook process (docs/webhook.md): reads its settings (failing fast, naming the variable),
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   try {
     config = loadWebhookConfig();
   } catch (err) {
-    if (err instanceof WebhookConfigError) {
+    if (err instanceof ConfigError) {
       console.error(`hr-webhook: configuration error: ${err.message}`);
       return 2;
     }
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   try {
     temporal = await connectClient();
   } catch (err) {
-    if (err instanceof CodecConfigError) {
+    if (err instanceof ConfigError) {
       console.error(`hr-webhook: configuration error: ${err.message}`);
       return 2;
     }

@@ -1,5 +1,16 @@
-import fs from 'node:fs';
-import { Secret } from '../activities/shared/secret';
+import { z } from 'zod';
+import type { Secret } from '../activities/shared/secret';
+import {
+  definedOnly,
+  httpUrl,
+  isHttpUrl,
+  parsed,
+  positiveNumber,
+  readEnv,
+  secret,
+  wholeNumber,
+  type Env,
+} from '../config/env';
 
 /**
  * The worker's configuration, read once from the environment. A missing or malformed setting stops
@@ -66,140 +77,89 @@ export interface WorkerConfig {
   notify?: { url: string; secret: Secret; uiBaseUrl: string };
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** Comma-separated vendor codes; unset: the client's defaults. */
+const codes = () =>
+  parsed('comma-separated whole numbers (vendor codes)', (text) => {
+    const parts = text.split(',').map((part) => part.trim());
+    return parts.every((part) => /^\d{1,15}$/.test(part)) ? parts.map(Number) : undefined;
+  }).optional();
 
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} is not set`);
-  return value;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function url(env: Env, name: string): string {
-  const value = required(env, name);
-  if (!isHttpUrl(value)) throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`);
-  return value.replace(/\/+$/, '');
-}
-
-/** A secret from `NAME`, or from the file named by `NAME_FILE` (one of the two, not both). */
-function secret(env: Env, name: string): Secret {
-  const direct = env[name];
-  const file = env[`${name}_FILE`];
-  if (direct !== undefined && direct !== '' && file)
-    throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
-  if (file) {
-    let content: string;
-    try {
-      content = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigError(`${name}_FILE names a file that cannot be read (${code}): ${file}`);
-    }
-    const value = content.replace(/\r?\n$/, '');
-    if (!value) throw new ConfigError(`${name}_FILE names an empty file: ${file}`);
-    return new Secret(value);
-  }
-  if (!direct) throw new ConfigError(`${name} (or ${name}_FILE) is not set`);
-  return new Secret(direct);
-}
-
-function positiveNumber(env: Env, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name} must be a number above 0, got "${raw}"`);
-  return value;
-}
-
-/** Comma-separated whole numbers (vendor codes); undefined when unset. */
-function codeList(env: Env, name: string): number[] | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const parts = raw.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d{1,15}$/.test(p)))
-    throw new ConfigError(`${name} must be comma-separated whole numbers (vendor codes), got "${raw}"`);
-  return parts.map(Number);
-}
-
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigError(`${name} must be a whole number of at least 1, got "${raw}"`);
-  return value;
-}
-
-/**
- * OFFBOARD_NOTIFY_URL and its secret, or undefined when the URL is unset. The URL is used as given
- * (a relay may want its trailing slash) and never quoted in a message: it may carry a token.
- */
-function notify(env: Env): WorkerConfig['notify'] {
-  const target = env.OFFBOARD_NOTIFY_URL?.trim();
-  if (!target) return undefined;
-  if (!isHttpUrl(target)) throw new ConfigError('OFFBOARD_NOTIFY_URL must be an http(s) URL');
-  if (!env.OFFBOARD_NOTIFY_SECRET && !env.OFFBOARD_NOTIFY_SECRET_FILE) {
-    throw new ConfigError(
-      'OFFBOARD_NOTIFY_URL is set but OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE) is not: ' +
-        'notifications are always signed; set the secret, or unset the URL to turn notifications off',
-    );
-  }
-  return {
-    url: target,
-    secret: secret(env, 'OFFBOARD_NOTIFY_SECRET'),
-    uiBaseUrl: env.TEMPORAL_UI_URL?.trim() ? url(env, 'TEMPORAL_UI_URL') : 'http://localhost:8233',
-  };
-}
+const WORKER_ENV = z
+  .object({
+    OFFBOARDING_TASK_QUEUE: z.string().default('offboarding'),
+    WPS_BASE_URL: httpUrl(),
+    WPS_APP_ID: z.string(),
+    WPS_APP_KEY: secret(),
+    WPS_SIGNATURE_REJECTED_CODES: codes(),
+    WPS_THROTTLED_CODES: codes(),
+    WPS_ID_REJECTED_CODES: codes(),
+    AUTHING_BASE_URL: httpUrl(),
+    AUTHING_USERPOOL_ID: z.string(),
+    AUTHING_ACCESS_KEY_ID: z.string(),
+    AUTHING_ACCESS_KEY_SECRET: secret(),
+    AUTHING_ID_REJECTED_API_CODES: codes(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1).default(20),
+    WPS_ACTIVITIES_PER_SECOND: positiveNumber().optional(),
+    AUTHING_ACTIVITIES_PER_SECOND: positiveNumber().optional(),
+    WPS_CALLS_PER_SECOND: positiveNumber().optional(),
+    AUTHING_CALLS_PER_SECOND: positiveNumber().optional(),
+    // Used as given (a relay may want its trailing slash) and never quoted: it may carry a token.
+    OFFBOARD_NOTIFY_URL: parsed(
+      'an http(s) URL',
+      (text) => (isHttpUrl(text) ? text : undefined),
+      false,
+    ).optional(),
+    OFFBOARD_NOTIFY_SECRET: secret().optional(),
+    TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  })
+  .transform((env, ctx): WorkerConfig => {
+    const { OFFBOARD_NOTIFY_URL: url, OFFBOARD_NOTIFY_SECRET: notifySecret } = env;
+    // The Web UI base is read only for the run links notifications carry.
+    const uiBaseUrl = httpUrl().safeParse(env.TEMPORAL_UI_URL);
+    if (url !== undefined && notifySecret === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'OFFBOARD_NOTIFY_URL is set but OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE) is not: ' +
+          'notifications are always signed; set the secret, or unset the URL to turn notifications off',
+      });
+    if (url !== undefined && !uiBaseUrl.success)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_UI_URL'],
+        message: uiBaseUrl.error.issues[0]?.message,
+      });
+    return {
+      taskQueue: env.OFFBOARDING_TASK_QUEUE,
+      wps: {
+        baseUrl: env.WPS_BASE_URL,
+        appId: env.WPS_APP_ID,
+        appKey: env.WPS_APP_KEY,
+        ...definedOnly({
+          signatureRejectedCodes: env.WPS_SIGNATURE_REJECTED_CODES,
+          throttledCodes: env.WPS_THROTTLED_CODES,
+          idRejectedCodes: env.WPS_ID_REJECTED_CODES,
+        }),
+      },
+      authing: {
+        baseUrl: env.AUTHING_BASE_URL,
+        userPoolId: env.AUTHING_USERPOOL_ID,
+        accessKeyId: env.AUTHING_ACCESS_KEY_ID,
+        accessKeySecret: env.AUTHING_ACCESS_KEY_SECRET,
+        ...definedOnly({ idRejectedApiCodes: env.AUTHING_ID_REJECTED_API_CODES }),
+      },
+      maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      activitiesPerSecond: definedOnly({
+        wps: env.WPS_ACTIVITIES_PER_SECOND,
+        authing: env.AUTHING_ACTIVITIES_PER_SECOND,
+      }),
+      callsPerSecond: definedOnly({ wps: env.WPS_CALLS_PER_SECOND, authing: env.AUTHING_CALLS_PER_SECOND }),
+      ...(url !== undefined && notifySecret !== undefined && uiBaseUrl.success
+        ? { notify: { url, secret: notifySecret, uiBaseUrl: uiBaseUrl.data } }
+        : {}),
+    };
+  });
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
-  return {
-    taskQueue: env.OFFBOARDING_TASK_QUEUE?.trim() || 'offboarding',
-    wps: {
-      baseUrl: url(env, 'WPS_BASE_URL'),
-      appId: required(env, 'WPS_APP_ID'),
-      appKey: secret(env, 'WPS_APP_KEY'),
-      ...withoutUndefined({
-        signatureRejectedCodes: codeList(env, 'WPS_SIGNATURE_REJECTED_CODES'),
-        throttledCodes: codeList(env, 'WPS_THROTTLED_CODES'),
-        idRejectedCodes: codeList(env, 'WPS_ID_REJECTED_CODES'),
-      }),
-    },
-    authing: {
-      baseUrl: url(env, 'AUTHING_BASE_URL'),
-      userPoolId: required(env, 'AUTHING_USERPOOL_ID'),
-      accessKeyId: required(env, 'AUTHING_ACCESS_KEY_ID'),
-      accessKeySecret: secret(env, 'AUTHING_ACCESS_KEY_SECRET'),
-      ...withoutUndefined({ idRejectedApiCodes: codeList(env, 'AUTHING_ID_REJECTED_API_CODES') }),
-    },
-    maxConcurrentActivities: positiveInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20),
-    activitiesPerSecond: withoutUndefined({
-      wps: positiveNumber(env, 'WPS_ACTIVITIES_PER_SECOND'),
-      authing: positiveNumber(env, 'AUTHING_ACTIVITIES_PER_SECOND'),
-    }),
-    callsPerSecond: withoutUndefined({
-      wps: positiveNumber(env, 'WPS_CALLS_PER_SECOND'),
-      authing: positiveNumber(env, 'AUTHING_CALLS_PER_SECOND'),
-    }),
-    ...withoutUndefined({ notify: notify(env) }),
-  };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return readEnv(WORKER_ENV, env);
 }

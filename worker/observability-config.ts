@@ -1,5 +1,6 @@
 import type { LogLevel } from '@temporalio/common';
-import { ConfigError } from './config';
+import { z } from 'zod';
+import { oneOf, parsed, readEnv, type Env } from '../config/env';
 
 /**
  * How the worker reports on itself, read once from the environment (separate from worker/config.ts,
@@ -21,43 +22,26 @@ export type LogFormat = 'json' | 'text';
 
 const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
-type Env = Record<string, string | undefined>;
-
-function bindAddress(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
+const OBSERVABILITY_ENV = z.object({
   // host:port, where host may be a bracketed IPv6 address; the exporter binds exactly this.
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65_535)
-    throw new ConfigError(`${name} must be host:port (for example 0.0.0.0:9464), got "${raw}"`);
-  return raw;
-}
-
-function logLevel(env: Env, name: string): LogLevel {
-  const raw = env[name]?.trim().toUpperCase();
-  if (!raw) return 'INFO';
-  const level = LOG_LEVELS.find((l) => l === raw);
-  if (!level) throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got "${env[name]}"`);
-  return level;
-}
-
-function logFormat(env: Env, name: string, isTerminal: boolean): LogFormat {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return isTerminal ? 'text' : 'json';
-  if (raw !== 'json' && raw !== 'text')
-    throw new ConfigError(`${name} must be json or text, got "${env[name]}"`);
-  return raw;
-}
+  METRICS_BIND_ADDRESS: parsed('host:port (for example 0.0.0.0:9464)', (text) => {
+    const port = Number(/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text)?.[1]);
+    return port >= 1 && port <= 65_535 ? text : undefined;
+  }).optional(),
+  LOG_LEVEL: oneOf(LOG_LEVELS, (text) => text.toUpperCase()).default('INFO'),
+  LOG_FORMAT: oneOf(['json', 'text'] as const, (text) => text.toLowerCase()).optional(),
+});
 
 export function loadObservabilityConfig(
   env: Env = process.env,
   isTerminal: boolean = process.stdout.isTTY === true,
 ): ObservabilityConfig {
-  const metricsBindAddress = bindAddress(env, 'METRICS_BIND_ADDRESS');
+  const settings = readEnv(OBSERVABILITY_ENV, env);
   return {
-    ...(metricsBindAddress !== undefined ? { metricsBindAddress } : {}),
-    logLevel: logLevel(env, 'LOG_LEVEL'),
-    logFormat: logFormat(env, 'LOG_FORMAT', isTerminal),
+    ...(settings.METRICS_BIND_ADDRESS !== undefined
+      ? { metricsBindAddress: settings.METRICS_BIND_ADDRESS }
+      : {}),
+    logLevel: settings.LOG_LEVEL,
+    logFormat: settings.LOG_FORMAT ?? (isTerminal ? 'text' : 'json'),
   };
 }

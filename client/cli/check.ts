@@ -2,7 +2,8 @@ import type { AuthingClient } from '../../activities/authing/client';
 import type { UserStatuses } from '../../activities/shared/contract';
 import type { VendorName } from '../../activities/shared/errors';
 import type { WpsClient } from '../../activities/wps/client';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../../worker/config';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import {
   ACCEPTED_AUTHING_USER_ID_TYPES,
   MAX_IDS_PER_CALL,

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { connectClient } from '../connection';
 import { CliFailure, toFailure, type FailureContext } from './failure';
 import type { Output } from './output';
@@ -42,7 +42,7 @@ export class CliContext {
         this.connected = await this.connector();
       } catch (err) {
         // A malformed PAYLOAD_CODEC_* setting is the operator's to fix, not the server's absence.
-        if (err instanceof CodecConfigError) {
+        if (err instanceof ConfigError) {
           throw new CliFailure('usage', `configuration error: ${err.message}`, { cause: err });
         }
         // connectClient's message names the address and how to fix it.

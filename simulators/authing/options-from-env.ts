@@ -1,4 +1,6 @@
-import { EnvReader, faultSettingsFromEnv, setOnly, type Env } from '../env';
+import { z } from 'zod';
+import { flag, list, oneOf, wholeNumber, type Env } from '../../config/env';
+import { share, switchesFromEnv, type Switches } from '../env';
 import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
 
 /**
@@ -21,47 +23,29 @@ import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
  *   AUTHING_SIM_LATENCY_MS, AUTHING_SIM_SERVER_ERROR_RATE, AUTHING_SIM_THROTTLE_RATE,
  *   AUTHING_SIM_RETRY_AFTER_SECONDS, AUTHING_SIM_HANG_RATE, AUTHING_SIM_DOWN (true/false),
  *   AUTHING_SIM_RATE_LIMIT_PER_SECOND, AUTHING_SIM_FAULT_SEED
- * An unset or empty variable keeps the default; a malformed one throws an Error naming it.
+ * An unset or empty variable keeps the default; malformed ones throw a ConfigError naming them.
  */
-export type AuthingSimulatorEnvOptions = Pick<
-  AuthingSimulatorOptions,
-  | 'unknownIds'
-  | 'resignedIds'
-  | 'rejectIds'
-  | 'rejectApiCode'
-  | 'tokenTtlSeconds'
-  | 'failInBodyRate'
-  | 'recordIdField'
-  | 'unknownStatus'
-  | 'resignNoop'
-  | 'throttleInBody'
-  | 'language'
-  | 'clockOffsetMs'
-  | 'extraRecord'
-  | 'apiCodeAsString'
-  | 'faults'
->;
+export type AuthingSimulatorEnvOptions = Pick<AuthingSimulatorOptions, keyof typeof SWITCHES | 'faults'>;
 
 const BEHAVIOURS: readonly AuthingIdBehaviour[] = ['fail', 'skip', 'succeed'];
-const LANGUAGES = ['en', 'zh'] as const;
+
+const SWITCHES = {
+  unknownIds: ['UNKNOWN_IDS', oneOf(BEHAVIOURS)],
+  resignedIds: ['RESIGNED_IDS', oneOf(BEHAVIOURS)],
+  rejectIds: ['REJECT_IDS', list()],
+  rejectApiCode: ['REJECT_API_CODE', wholeNumber(0)],
+  tokenTtlSeconds: ['TOKEN_TTL_SECONDS', wholeNumber(1)],
+  failInBodyRate: ['FAIL_IN_BODY_RATE', share()],
+  recordIdField: ['RECORD_ID_FIELD', z.string()],
+  unknownStatus: ['UNKNOWN_STATUS', z.string()],
+  resignNoop: ['RESIGN_NOOP', flag()],
+  throttleInBody: ['THROTTLE_IN_BODY', flag()],
+  language: ['LANGUAGE', oneOf(['en', 'zh'] as const)],
+  clockOffsetMs: ['CLOCK_OFFSET_MS', wholeNumber()],
+  extraRecord: ['EXTRA_RECORD', flag()],
+  apiCodeAsString: ['API_CODE_AS_STRING', flag()],
+} satisfies Switches;
 
 export function authingSimulatorOptionsFromEnv(env: Env = process.env): AuthingSimulatorEnvOptions {
-  const read = new EnvReader(env);
-  return setOnly<AuthingSimulatorEnvOptions>({
-    unknownIds: read.oneOf('AUTHING_SIM_UNKNOWN_IDS', BEHAVIOURS),
-    resignedIds: read.oneOf('AUTHING_SIM_RESIGNED_IDS', BEHAVIOURS),
-    rejectIds: read.list('AUTHING_SIM_REJECT_IDS'),
-    rejectApiCode: read.number('AUTHING_SIM_REJECT_API_CODE'),
-    tokenTtlSeconds: read.number('AUTHING_SIM_TOKEN_TTL_SECONDS', { min: 1 }),
-    failInBodyRate: read.share('AUTHING_SIM_FAIL_IN_BODY_RATE'),
-    recordIdField: read.text('AUTHING_SIM_RECORD_ID_FIELD'),
-    unknownStatus: read.text('AUTHING_SIM_UNKNOWN_STATUS'),
-    resignNoop: read.flag('AUTHING_SIM_RESIGN_NOOP'),
-    throttleInBody: read.flag('AUTHING_SIM_THROTTLE_IN_BODY'),
-    language: read.oneOf('AUTHING_SIM_LANGUAGE', LANGUAGES),
-    clockOffsetMs: read.number('AUTHING_SIM_CLOCK_OFFSET_MS', { min: -Number.MAX_SAFE_INTEGER }),
-    extraRecord: read.flag('AUTHING_SIM_EXTRA_RECORD'),
-    apiCodeAsString: read.flag('AUTHING_SIM_API_CODE_AS_STRING'),
-    faults: faultSettingsFromEnv(env, 'AUTHING_SIM'),
-  });
+  return switchesFromEnv('AUTHING_SIM', SWITCHES, env);
 }

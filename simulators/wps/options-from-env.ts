@@ -1,10 +1,12 @@
-import { EnvReader, faultSettingsFromEnv, setOnly, type Env } from '../env';
+import { z } from 'zod';
+import { flag, list, oneOf, parsed, wholeNumber, type Env } from '../../config/env';
+import { switchesFromEnv, type Switches } from '../env';
 import type { WpsSimulatorOptions, WpsStatus, WpsUserRecord } from './server';
 
 /**
  * The WPS simulator's switches from the environment, for `simulators/main.ts`. Every variable is
- * optional; an unset one leaves the simulator's default. A malformed value throws an Error that
- * names the variable.
+ * optional; an unset one leaves the simulator's default. Malformed ones throw a ConfigError that
+ * names them.
  *
  *   WPS_SIM_UNKNOWN_IDS            skip | reject
  *   WPS_SIM_DISABLE_DISABLED       noop | reject
@@ -33,53 +35,40 @@ import type { WpsSimulatorOptions, WpsStatus, WpsUserRecord } from './server';
  */
 export type WpsSimulatorEnvOptions = Omit<WpsSimulatorOptions, 'appId' | 'appKey' | 'users' | 'now'>;
 
-export function wpsSimulatorOptionsFromEnv(env: Env = process.env): WpsSimulatorEnvOptions {
-  const read = new EnvReader(env);
-  const options = setOnly<WpsSimulatorEnvOptions>({
-    unknownIds: read.oneOf('WPS_SIM_UNKNOWN_IDS', ['skip', 'reject'] as const),
-    disableDisabled: read.oneOf('WPS_SIM_DISABLE_DISABLED', ['noop', 'reject'] as const),
-    rejectIds: read.list('WPS_SIM_REJECT_IDS'),
-    maxIdsPerCall: read.number('WPS_SIM_MAX_IDS_PER_CALL', { min: 1 }),
-    rejectHttpStatus: read.number('WPS_SIM_REJECT_HTTP_STATUS', { min: 200, max: 599 }),
-    tokenTtlSeconds: read.number('WPS_SIM_TOKEN_TTL_SECONDS', { min: 1 }),
-    advertisedExpiresInSeconds: read.number('WPS_SIM_TOKEN_EXPIRES_IN', { min: 1 }),
-    faultsOnTokenEndpoint: read.flag('WPS_SIM_FAULTS_ON_TOKEN'),
-    maxClockSkewMs: read.number('WPS_SIM_MAX_CLOCK_SKEW_MS'),
-    itemIdField: read.text('WPS_SIM_ITEM_ID_FIELD'),
-    unknownStatus: read.text('WPS_SIM_UNKNOWN_STATUS'),
-    extraReadItems: extraItemsFrom(read.list('WPS_SIM_EXTRA_READ_ITEMS')),
-    disableNoop: read.flag('WPS_SIM_DISABLE_NOOP'),
-    throttleInBody: read.flag('WPS_SIM_THROTTLE_IN_BODY'),
-    language: read.oneOf('WPS_SIM_LANGUAGE', ['en', 'zh'] as const),
-    basePath: basePathFrom(read.text('WPS_SIM_BASE_PATH')),
-    clockOffsetMs: read.number('WPS_SIM_CLOCK_OFFSET_MS', { min: -Number.MAX_SAFE_INTEGER }),
-    grantedScopes: read.list('WPS_SIM_GRANTED_SCOPES'),
-    errorDetail: read.flag('WPS_SIM_ERROR_DETAIL'),
-    tokenErrorStyle: read.oneOf('WPS_SIM_TOKEN_ERROR_STYLE', ['code', 'oauth'] as const),
-    faults: faultSettingsFromEnv(env, 'WPS_SIM'),
-  });
-  return options;
-}
-
-function basePathFrom(value: string | undefined): string | undefined {
-  if (value !== undefined && !/^\/[^?#\s]*$/.test(value)) {
-    throw new Error(
-      `WPS_SIM_BASE_PATH must be a path starting with /, without query or spaces; got "${value}"`,
-    );
-  }
-  return value;
-}
-
 const STATUSES: readonly WpsStatus[] = ['active', 'notactive', 'disabled', 'dimission'];
+const statusItem = parsed(`id:status items (status one of ${STATUSES.join(', ')})`, (entry) => {
+  const [id, status] = entry.split(':').map((part) => part.trim());
+  return id && STATUSES.includes(status as WpsStatus) ? ({ id, status } as WpsUserRecord) : undefined;
+});
 
-function extraItemsFrom(entries: string[] | undefined): WpsUserRecord[] | undefined {
-  return entries?.map((entry) => {
-    const [id, status] = entry.split(':').map((s) => s.trim());
-    if (!id || !STATUSES.includes(status as WpsStatus)) {
-      throw new Error(
-        `WPS_SIM_EXTRA_READ_ITEMS must be id:status items (status one of ${STATUSES.join(', ')}); got "${entry}"`,
-      );
-    }
-    return { id, status: status as WpsStatus };
-  });
+const SWITCHES = {
+  unknownIds: ['UNKNOWN_IDS', oneOf(['skip', 'reject'] as const)],
+  disableDisabled: ['DISABLE_DISABLED', oneOf(['noop', 'reject'] as const)],
+  rejectIds: ['REJECT_IDS', list()],
+  maxIdsPerCall: ['MAX_IDS_PER_CALL', wholeNumber(1)],
+  rejectHttpStatus: ['REJECT_HTTP_STATUS', wholeNumber(200, 599)],
+  tokenTtlSeconds: ['TOKEN_TTL_SECONDS', wholeNumber(1)],
+  advertisedExpiresInSeconds: ['TOKEN_EXPIRES_IN', wholeNumber(1)],
+  faultsOnTokenEndpoint: ['FAULTS_ON_TOKEN', flag()],
+  maxClockSkewMs: ['MAX_CLOCK_SKEW_MS', wholeNumber(0)],
+  itemIdField: ['ITEM_ID_FIELD', z.string()],
+  unknownStatus: ['UNKNOWN_STATUS', z.string()],
+  extraReadItems: ['EXTRA_READ_ITEMS', list().pipe(z.array(statusItem))],
+  disableNoop: ['DISABLE_NOOP', flag()],
+  throttleInBody: ['THROTTLE_IN_BODY', flag()],
+  language: ['LANGUAGE', oneOf(['en', 'zh'] as const)],
+  basePath: [
+    'BASE_PATH',
+    parsed('a path starting with /, without query or spaces', (text) =>
+      /^\/[^?#\s]*$/.test(text) ? text : undefined,
+    ),
+  ],
+  clockOffsetMs: ['CLOCK_OFFSET_MS', wholeNumber()],
+  grantedScopes: ['GRANTED_SCOPES', list()],
+  errorDetail: ['ERROR_DETAIL', flag()],
+  tokenErrorStyle: ['TOKEN_ERROR_STYLE', oneOf(['code', 'oauth'] as const)],
+} satisfies Switches;
+
+export function wpsSimulatorOptionsFromEnv(env: Env = process.env): WpsSimulatorEnvOptions {
+  return switchesFromEnv('WPS_SIM', SWITCHES, env);
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { ServiceError } from '@temporalio/client';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { EXIT } from '../../client/cli/exit-codes';
 import { toFailure } from '../../client/cli/failure';
 import { listQuery, parseTime } from '../../client/cli/list-query';
@@ -179,7 +179,7 @@ describe('CLI wiring (in process, no server)', () => {
       streams: { stdout, stderr },
       env: {},
       connector: () =>
-        Promise.reject(new CodecConfigError('PAYLOAD_CODEC_KEYS: entry 1 of 1 is not keyId:base64key')),
+        Promise.reject(new ConfigError('PAYLOAD_CODEC_KEYS: entry 1 of 1 is not keyId:base64key')),
     });
     expect(code).toBe(2);
     expect(err).toBe(

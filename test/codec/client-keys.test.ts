@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { runCli } from '../../client/cli/main';
 import { clientDataConverter, connectClient, PLAINTEXT_VARIABLE } from '../../client/connection';
 import { AesGcmPayloadCodec } from '../../codec/aes-gcm-codec';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { freePort } from '../../scripts/lib/ports';
 import { keyEntry } from './helpers';
 
@@ -28,7 +28,7 @@ describe('a client without payload keys', () => {
     try {
       clientDataConverter(env);
     } catch (err) {
-      expect(err).toBeInstanceOf(CodecConfigError);
+      expect(err).toBeInstanceOf(ConfigError);
       return (err as Error).message;
     }
     throw new Error('expected a refusal');
@@ -68,7 +68,7 @@ describe('a client without payload keys', () => {
 
   it('connectClient refuses before it connects: a configuration error, not an unreachable server', async () => {
     process.env.TEMPORAL_ADDRESS = `127.0.0.1:${await freePort()}`;
-    await expect(connectClient()).rejects.toThrow(CodecConfigError);
+    await expect(connectClient()).rejects.toThrow(ConfigError);
     process.env[PLAINTEXT_VARIABLE] = '1';
     await expect(connectClient()).rejects.toThrow(/cannot reach the Temporal server/);
   }, 30_000);

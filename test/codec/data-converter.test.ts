@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../../codec/aes-gcm-codec';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../../codec/data-converter';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { failureConverter } from '../../codec/failure-converter';
 import { keyEntry } from './helpers';
 
@@ -26,7 +26,7 @@ describe('data converter from the environment', () => {
   });
 
   it('refuses to run unencrypted when PAYLOAD_CODEC_REQUIRED=true', () => {
-    expect(() => dataConverterFromEnv({ PAYLOAD_CODEC_REQUIRED: 'true' })).toThrow(CodecConfigError);
+    expect(() => dataConverterFromEnv({ PAYLOAD_CODEC_REQUIRED: 'true' })).toThrow(ConfigError);
     expect(() => dataConverterFromEnv({ PAYLOAD_CODEC_REQUIRED: 'true' })).toThrow(
       /^PAYLOAD_CODEC_KEYS \(or PAYLOAD_CODEC_KEYS_FILE\) is not set/,
     );

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { main as generateKeyMain } from '../../codec/generate-key';
 import {
   defaultKeyId,
@@ -13,15 +13,15 @@ import {
 } from '../../codec/keys';
 import { keyEntry } from './helpers';
 
-/** The error `fn` throws, checked to be a CodecConfigError. */
-function configError(fn: () => unknown): CodecConfigError {
+/** The error `fn` throws, checked to be a ConfigError. */
+function configError(fn: () => unknown): ConfigError {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(CodecConfigError);
-    return err as CodecConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
   }
-  throw new Error('expected a CodecConfigError');
+  throw new Error('expected a ConfigError');
 }
 
 /** Nothing of the error, however it is printed, shows the secret. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CodecConfigError } from '../../codec/env';
+import { ConfigError } from '../../config/env';
 import { codecServerConfigFromEnv, DEFAULT_CORS_ORIGINS } from '../../codec/server-config';
 import { main, startCodecServer } from '../../codec/server-main';
 import { keyEntry } from './helpers';
@@ -15,13 +15,13 @@ describe('codec server configuration', () => {
     try {
       codecServerConfigFromEnv(env);
     } catch (err) {
-      expect(err).toBeInstanceOf(CodecConfigError);
+      expect(err).toBeInstanceOf(ConfigError);
       const message = (err as Error).message;
       expect(message).not.toContain(k1.base64);
       expect(message).not.toContain(TOKEN);
       return message;
     }
-    throw new Error('expected a CodecConfigError');
+    throw new Error('expected a ConfigError');
   }
 
   it('has safe defaults: loopback, port 8888, the dev Web UI origin', () => {
@@ -69,7 +69,7 @@ describe('codec server configuration', () => {
       'CODEC_SERVER_TOKEN: token 2 of 2 is shorter than 16 characters',
     );
     expect(configError({ ...base, CODEC_SERVER_PORT: '70000' })).toBe(
-      'CODEC_SERVER_PORT must be a port number (0-65535), got "70000"',
+      'CODEC_SERVER_PORT must be a whole number from 0 to 65535, got "70000"',
     );
     expect(configError({ ...base, CODEC_CORS_ORIGINS: '*' })).toMatch(
       /^CODEC_CORS_ORIGINS: "\*" is not allowed/,

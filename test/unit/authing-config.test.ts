@@ -1,4 +1,5 @@
-import { ConfigError, loadWorkerConfig } from '../../worker/config';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig } from '../../worker/config';
 
 /** The worker's Authing settings added for the connector (worker/config.ts). */
 const complete = {

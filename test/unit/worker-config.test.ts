@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { CALL_PACER_DEFAULT_MARGIN, CallPacer } from '../../activities/shared/call-pacer';
-import { ConfigError, loadWorkerConfig } from '../../worker/config';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig } from '../../worker/config';
 import { createVendorClients } from '../../worker/worker';
 
 const SECRET = 'sk-super-secret-value-123';

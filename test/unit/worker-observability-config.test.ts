@@ -1,4 +1,4 @@
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../../config/env';
 import { loadObservabilityConfig } from '../../worker/observability-config';
 
 function errorOf(env: Record<string, string>): string {

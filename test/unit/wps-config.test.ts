@@ -1,4 +1,5 @@
-import { ConfigError, loadWorkerConfig } from '../../worker/config';
+import { ConfigError } from '../../config/env';
+import { loadWorkerConfig } from '../../worker/config';
 
 /** The WPS code lists from the environment (WpsClientOptions of the same names). */
 
