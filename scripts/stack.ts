@@ -6,9 +6,17 @@ import { completeResult, startOffboarding } from '../client/offboarding';
 import { formatResult } from '../client/report';
 import type { OffboardingRequest } from '../workflows/request';
 import { startDevServer, type DevServer } from './lib/dev-server';
-import { isRunning, spawnLogged, tail, waitUntilServing, type ManagedProcess } from './lib/processes';
+import {
+  isRunning,
+  spawnLogged,
+  tail,
+  waitUntilLogged,
+  waitUntilServing,
+  type ManagedProcess,
+} from './lib/processes';
 import { portIsFree } from './lib/ports';
 import { ensureTemporalCli, PROJECT_ROOT } from './lib/temporal-cli';
+import { makeWorkerCurrent, WORKER_STARTED } from './lib/worker-version';
 import { generateKeyLine } from '../codec/keys';
 
 /**
@@ -159,6 +167,8 @@ async function main(): Promise<void> {
         AUTHING_ACCESS_KEY_SECRET: randomBytes(24).toString('hex'),
       };
       Object.assign(simEnv, local);
+      // A NAME_FILE from this shell beside the made-up NAME would be "not both" (config/env.ts).
+      for (const name of Object.keys(local)) delete simEnv[`${name}_FILE`];
       if (simulateWps) {
         await requireFreePort(WPS_SIM_PORT, 'WPS 365 simulator', 'WPS_SIM_PORT');
         Object.assign(env, {
@@ -206,6 +216,9 @@ async function main(): Promise<void> {
         void shutdown(1);
       });
     }
+    // It gets runs once its version is current (docs/operations.md, "Versions and upgrades").
+    const started = await waitUntilLogged(worker, WORKER_STARTED, 180_000);
+    const version = await makeWorkerCurrent(path.join(PROJECT_ROOT, 'dist'), env, started);
 
     const taskQueue = env.OFFBOARDING_TASK_QUEUE || 'offboarding';
     say('running:');
@@ -216,6 +229,7 @@ async function main(): Promise<void> {
     say(`  WPS 365          ${env.WPS_BASE_URL ?? ''}${simulateWps ? ' (simulator)' : ''}`);
     say(`  Authing          ${env.AUTHING_BASE_URL ?? ''}${simulateAuthing ? ' (simulator)' : ''}`);
     say(`  worker           task queue "${taskQueue}" (log ${worker.logFile})`);
+    say(`                   ${version}`);
     say(`  codec server     ${codecUrl} (payloads encrypted; log ${codecServer.logFile})`);
     if (codecEnv.PAYLOAD_CODEC_KEYS_FILE)
       say(`  for the CLI      export PAYLOAD_CODEC_KEYS_FILE=${codecEnv.PAYLOAD_CODEC_KEYS_FILE}`);

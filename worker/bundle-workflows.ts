@@ -2,18 +2,20 @@ import path from 'node:path';
 import { bundlesCurrent, writeBundles } from './workflow-bundle';
 
 /**
- * `npm run build`'s last step: the workflow bundles the worker starts from (worker/workflow-bundle.ts).
- * With `--if-stale` (setup, tests), nothing is done while both still match the compiled code.
+ * `npm run build`'s last step: the workflow bundles the worker starts from (worker/workflow-bundle.ts)
+ * and `dist/build-id`, the build id its workers poll as (worker/deployment.ts). With `--if-stale`
+ * (setup, tests), nothing is done while both bundles still match the compiled code.
  */
 const distDir = path.resolve(__dirname, '..');
 if (process.argv.includes('--if-stale') && bundlesCurrent(distDir)) {
   process.stderr.write('workflow bundles: up to date\n');
 } else {
   writeBundles(distDir)
-    .then((written) => {
+    .then(({ buildId, written }) => {
       for (const { codePath, bytes } of written) {
         process.stderr.write(`workflow bundle: ${codePath} (${(bytes / 1024 / 1024).toFixed(2)} MiB)\n`);
       }
+      process.stderr.write(`build id: ${buildId}\n`);
     })
     .catch((err: unknown) => {
       process.stderr.write(`workflow bundle: failed: ${err instanceof Error ? err.message : String(err)}\n`);

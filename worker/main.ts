@@ -3,8 +3,9 @@ import { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/common';
 import { NativeConnection, Runtime, type TelemetryOptions } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../codec/data-converter';
-import { CodecConfigError } from '../codec/env';
-import { ConfigError, loadWorkerConfig } from './config';
+import { ConfigError } from '../config/env';
+import { loadWorkerConfig } from './config';
+import { deploymentVersion } from './deployment';
 import { createLogger } from './logging';
 import {
   activityMetricsInterceptor,
@@ -18,7 +19,7 @@ import { loadObservabilityConfig, type ObservabilityConfig } from './observabili
 import { visibilityCount, watchRunsNeedingAttention } from './runs-needing-attention';
 import { temporalConnectConfig } from './temporal';
 import { createOffboardingWorker, type OffboardingWorkerOptions } from './worker';
-import { prebuiltBundle } from './workflow-bundle';
+import { buildIdOf, prebuiltBundle } from './workflow-bundle';
 
 /**
  * The worker process: fails fast on configuration, logs one JSON object a line (or text on a
@@ -72,13 +73,17 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
   try {
     // The data converter and the interceptor go to all three Workers (worker/worker.ts), the vendor
     // metrics hook to both vendor clients.
+    // The Workers poll as the version of this very code (worker/deployment.ts).
+    const distDir = path.resolve(__dirname, '..');
+    const version = deploymentVersion(config.taskQueue, buildIdOf(distDir));
     // With encryption on, the bundle whose failure converter encrypts failures raised in workflows.
-    const bundle = prebuiltBundle(path.resolve(__dirname, '..'), dataConverter?.failureConverterPath);
+    const bundle = prebuiltBundle(distDir, version.buildId, dataConverter?.failureConverterPath);
     if ('reason' in bundle) logger.warn(`worker: ${bundle.reason}; bundling the workflows at start`);
     const options: OffboardingWorkerOptions = {
       connection,
       namespace: temporal.namespace,
       config,
+      version,
       ...('codePath' in bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}),
       vendorMetrics: vendorMetricsHook(metrics),
       workerOptions: {
@@ -91,6 +96,7 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
       taskQueues: [config.taskQueue, `${config.taskQueue}-wps`, `${config.taskQueue}-authing`],
       temporalAddress: temporal.address,
       namespace: temporal.namespace,
+      ...version,
       wpsBaseUrl: config.wps.baseUrl,
       authingBaseUrl: config.authing.baseUrl,
       payloadEncryption: dataConverter !== undefined,
@@ -120,7 +126,7 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
 }
 
 function logFailure(logger: Logger, err: unknown): void {
-  if (err instanceof ConfigError || err instanceof CodecConfigError) {
+  if (err instanceof ConfigError) {
     // These messages name the variable and never a secret's value.
     logger.error(`worker: configuration error: ${err.message}`);
   } else {

@@ -1,3 +1,4 @@
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 import { AuthingClient } from '../activities/authing/client';
@@ -7,6 +8,7 @@ import { WpsClient } from '../activities/wps/client';
 import { vendorTaskQueue } from '../workflows/task-queues';
 import { activityLogAttributesInterceptor } from './activity-log-attributes';
 import type { WorkerConfig } from './config';
+import { deploymentOptions } from './deployment';
 
 /**
  * Builds the vendor clients from configuration: the only place credentials meet the code that uses
@@ -49,6 +51,11 @@ export interface OffboardingWorkerOptions {
   workerOptions?: Partial<Pick<WorkerOptions, 'dataConverter' | 'interceptors' | 'identity'>>;
   /** The vendor clients' metrics hook (worker/metrics.ts `vendorMetricsHook`); none: no vendor metrics. */
   vendorMetrics?: VendorMetrics;
+  /**
+   * The version all three Workers poll as (worker/deployment.ts). None: unversioned, as the tests'
+   * in-process workers on task queues of their own are.
+   */
+  version?: WorkerDeploymentVersion;
 }
 
 /**
@@ -89,7 +96,12 @@ export async function createOffboardingWorker(
   options: OffboardingWorkerOptions,
 ): Promise<OffboardingWorkers> {
   const { config } = options;
-  const common = { connection: options.connection, namespace: options.namespace, ...options.workerOptions };
+  const common = {
+    connection: options.connection,
+    namespace: options.namespace,
+    ...options.workerOptions,
+    ...(options.version ? { workerDeploymentOptions: deploymentOptions(options.version) } : {}),
+  };
   const activities = createActivities(createVendorClients(config, options.vendorMetrics));
   const workflows = await Worker.create({
     ...common,

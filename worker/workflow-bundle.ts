@@ -11,12 +11,12 @@ import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
  * sooner, and never holds webpack in memory (at start it raised the worker's peak RSS by 60 to 150
  * MiB, measured by the bench).
  *
- * A bundle is only used while it matches what it was built from: a digest of every `.js`, `.json`
- * and `.map` file under `dist` (not only `dist/workflows`, so that whatever a workflow comes to
- * import is covered) and of the versions of the packages bundled with it. A later compile without
- * new bundles (`tsc -w`), or other packages installed, can thus never run stale workflow code: the
- * worker then bundles at start, as without prebuilt bundles. Whatever goes wrong reading them
- * (a file removed mid-walk) means the same, never a failed start.
+ * The build id is a digest of every `.js`, `.json` and `.map` file under `dist` (not only
+ * `dist/workflows`, so that whatever a workflow comes to import is covered) and of the versions of
+ * the packages bundled with it: the worker polls as that version (worker/deployment.ts), and uses a
+ * bundle only while the build id written beside it is the same. A later compile without new bundles
+ * (`tsc -w`), or other packages installed, can thus never run stale workflow code: the worker then
+ * bundles at start, as without prebuilt bundles, and whatever goes wrong reading them means the same.
  */
 
 export const BUNDLE_FILE = 'workflow-bundle.js';
@@ -26,7 +26,8 @@ export const BUNDLE_FILE = 'workflow-bundle.js';
  * as when the worker bundles them itself with its data converter.
  */
 export const ENCODED_FAILURES_BUNDLE_FILE = 'workflow-bundle-encoded-failures.js';
-export const DIGEST_FILE = 'workflow-bundle.digest';
+/** The build id of the code the bundles were made from (`cat dist/build-id`). */
+export const BUILD_ID_FILE = 'build-id';
 const BUNDLES = [BUNDLE_FILE, ENCODED_FAILURES_BUNDLE_FILE];
 /** The packages whose code goes into a bundle besides ours (and the bundler's own). */
 const BUNDLED_PACKAGES = [
@@ -39,8 +40,11 @@ const BUNDLED_PACKAGES = [
 ];
 const HASHED = ['.js', '.json', '.map'];
 
-/** The digest of the compiled code under `distDir` (the bundles aside), and of the packages bundled with it. */
-export function compiledDigest(distDir: string): string {
+/**
+ * The build id of the compiled code under `distDir` (the bundles aside) and the packages bundled with
+ * it: the same code, the same id. Throws when the code cannot be read.
+ */
+export function buildIdOf(distDir: string): string {
   const hash = createHash('sha256');
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -77,34 +81,42 @@ function packageVersion(name: string): string {
 export type PrebuiltBundle = { codePath: string } | { reason: string };
 
 /**
- * The prebuilt bundle in `distDir` for a worker whose data converter names `failureConverterPath`
- * (none, or ours: the bundle with encoded failures), if it matches the code compiled there; else
- * why not.
+ * The prebuilt bundle in `distDir` for a worker of build `buildId` whose data converter names
+ * `failureConverterPath` (none, or ours: the bundle with encoded failures), if it was made from that
+ * build; else why not.
  */
-export function prebuiltBundle(distDir: string, failureConverterPath?: string): PrebuiltBundle {
+export function prebuiltBundle(
+  distDir: string,
+  buildId: string,
+  failureConverterPath?: string,
+): PrebuiltBundle {
   if (failureConverterPath !== undefined && failureConverterPath !== FAILURE_CONVERTER_PATH) {
     return { reason: `no prebuilt workflow bundle has the failure converter ${failureConverterPath}` };
   }
   const file = failureConverterPath === undefined ? BUNDLE_FILE : ENCODED_FAILURES_BUNDLE_FILE;
   const codePath = path.join(distDir, file);
-  const stale = whyNotCurrent(distDir, [file]);
+  const stale = whyNotCurrent(distDir, [file], buildId);
   return stale === undefined ? { codePath } : { reason: stale };
 }
 
 /** Whether both bundles in `distDir` match the code compiled there. */
 export function bundlesCurrent(distDir: string): boolean {
-  return whyNotCurrent(distDir, BUNDLES) === undefined;
+  try {
+    return whyNotCurrent(distDir, BUNDLES, buildIdOf(distDir)) === undefined;
+  } catch {
+    return false;
+  }
 }
 
-/** Why the bundles `files` in `distDir` cannot be used (missing, stale, unreadable), or undefined. */
-function whyNotCurrent(distDir: string, files: readonly string[]): string | undefined {
-  const digestPath = path.join(distDir, DIGEST_FILE);
+/** Why the bundles `files` in `distDir` were not made from `buildId` (missing, stale, unreadable), or undefined. */
+function whyNotCurrent(distDir: string, files: readonly string[], buildId: string): string | undefined {
+  const idPath = path.join(distDir, BUILD_ID_FILE);
   try {
     const missing = files.map((f) => path.join(distDir, f)).find((f) => !fs.existsSync(f));
-    if (missing !== undefined || !fs.existsSync(digestPath)) {
-      return `no prebuilt workflow bundle at ${missing ?? digestPath} (npm run build makes one)`;
+    if (missing !== undefined || !fs.existsSync(idPath)) {
+      return `no prebuilt workflow bundle at ${missing ?? idPath} (npm run build makes one)`;
     }
-    if (fs.readFileSync(digestPath, 'utf8').trim() !== compiledDigest(distDir)) {
+    if (fs.readFileSync(idPath, 'utf8').trim() !== buildId) {
       return `the prebuilt workflow bundle at ${path.join(distDir, files[0] ?? '')} does not match the compiled code or packages since`;
     }
     return undefined;
@@ -114,15 +126,17 @@ function whyNotCurrent(distDir: string, files: readonly string[]): string | unde
 }
 
 /**
- * Bundles `distDir/workflows` into both bundles (plain, and with encoded failures), then writes
- * their digest. Each file is written aside and renamed into place, and the digest goes last and
- * only if the code did not change while bundling: a worker starting meanwhile finds either the old
- * bundles with their digest, or none that matches.
+ * Bundles `distDir/workflows` into both bundles (plain, and with encoded failures), then writes the
+ * build id they were made from. Each file is written aside and renamed into place, and the build id
+ * goes last and only if the code did not change while bundling: a worker starting meanwhile finds
+ * either the old bundles with their build id, or none that matches.
  */
-export async function writeBundles(distDir: string): Promise<Array<{ codePath: string; bytes: number }>> {
-  const digest = compiledDigest(distDir);
+export async function writeBundles(
+  distDir: string,
+): Promise<{ buildId: string; written: Array<{ codePath: string; bytes: number }> }> {
+  const buildId = buildIdOf(distDir);
   const workflowsPath = require.resolve(path.join(distDir, 'workflows'));
-  fs.rmSync(path.join(distDir, DIGEST_FILE), { force: true });
+  fs.rmSync(path.join(distDir, BUILD_ID_FILE), { force: true });
   const written = [];
   for (const [file, failureConverterPath] of [
     [BUNDLE_FILE, undefined],
@@ -137,11 +151,11 @@ export async function writeBundles(distDir: string): Promise<Array<{ codePath: s
     writeAtomically(codePath, code);
     written.push({ codePath, bytes: Buffer.byteLength(code) });
   }
-  if (compiledDigest(distDir) !== digest) {
+  if (buildIdOf(distDir) !== buildId) {
     throw new Error('the compiled code changed while it was being bundled; run the build again');
   }
-  writeAtomically(path.join(distDir, DIGEST_FILE), `${digest}\n`);
-  return written;
+  writeAtomically(path.join(distDir, BUILD_ID_FILE), `${buildId}\n`);
+  return { buildId, written };
 }
 
 function writeAtomically(file: string, content: string): void {

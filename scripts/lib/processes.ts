@@ -7,6 +7,8 @@ export interface ManagedProcess {
   name: string;
   child: ChildProcess;
   logFile: string;
+  /** Where its own lines begin in `logFile` (appended to across runs). */
+  logOffset: number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -33,9 +35,10 @@ export function spawnLogged(
 ): ManagedProcess {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');
+  const logOffset = fs.fstatSync(fd).size;
   const child = spawn(command, args, { env, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
-  return { name, child, logFile, stop: (graceMs) => stopProcess(child, graceMs) };
+  return { name, child, logFile, logOffset, stop: (graceMs) => stopProcess(child, graceMs) };
 }
 
 /** Resolves when `url` answers, rejects when `child` exits first or the deadline passes. */
@@ -57,6 +60,18 @@ export async function waitUntilServing(
     }
     if (Date.now() > deadline) throw new Error(`${what} did not answer on ${url} in time`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Resolves with what `p` logged once it holds `text`; rejects when `p` exits first or after `timeoutMs`. */
+export async function waitUntilLogged(p: ManagedProcess, text: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isRunning(p.child)) throw new Error(`${p.name} exited; its log ends:\n${tail(p.logFile)}`);
+    const log = fs.readFileSync(p.logFile).subarray(p.logOffset).toString('utf8');
+    if (log.includes(text)) return log;
+    if (Date.now() > deadline) throw new Error(`${p.name} did not log ${text} in time; see ${p.logFile}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -79,6 +79,7 @@ describe('docker-compose.yml', () => {
         'temporal-setup',
         'temporal-ui',
         'worker',
+        'worker-version',
       ].sort(),
     );
   });
@@ -207,13 +208,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('starts everything in order: schema, server, namespace and search attributes, then our services', () => {
+  it('starts everything in order: schema, server, namespace and search attributes, our services, the worker version', () => {
     const condition = (from: string, to: string) =>
       (service(from).depends_on as Record<string, { condition: string }> | undefined)?.[to]?.condition;
     expect(condition('temporal-schema', 'postgresql')).toBe('service_healthy');
     expect(condition('temporal', 'temporal-schema')).toBe('service_completed_successfully');
     expect(condition('temporal-setup', 'temporal')).toBe('service_healthy');
     expect(condition('worker', 'temporal-setup')).toBe('service_completed_successfully');
+    // The worker's build becomes the current version once it polls (healthy: polling).
+    expect(condition('worker-version', 'worker')).toBe('service_healthy');
+    expect(commandText(service('worker-version'))).toBe('node dist/worker/deployment.js set-current');
     expect(condition('hr-webhook', 'temporal-setup')).toBe('service_completed_successfully');
   });
 

@@ -2,10 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { startOffboarding } from '../../client/offboarding';
 import { dataConverterFromEnv } from '../../codec/data-converter';
 import { freePort } from '../../scripts/lib/ports';
+import { makeWorkerCurrent } from '../../scripts/lib/worker-version';
 import { generateDirectory } from '../../simulators/directory';
+import { buildIdOf } from '../../worker/workflow-bundle';
 import type { OffboardingRequest } from '../../workflows/request';
 import { buildDist, childEnv, ROOT } from '../support/compiled';
 import { RunningProcess } from '../support/processes';
@@ -16,10 +19,11 @@ import { startSimulators, type RunningSimulators } from '../support/simulators';
  * server and the simulators, with payload encryption on. Checks what operators rely on: one JSON
  * object per log line carrying the workflow id, request id and batch and never a credential or
  * token; our metrics next to the Temporal runtime's on one Prometheus endpoint; a clean stop on
- * SIGTERM that lets an activity in flight finish.
+ * SIGTERM that lets an activity in flight finish; polling as the version of its build.
  */
 
 const WORKER = path.join(ROOT, 'dist', 'worker', 'main.js');
+const enums = temporal.api.enums.v1;
 const HEALTHCHECK = path.join(ROOT, 'dist', 'worker', 'healthcheck.js');
 
 /** The container health check, `node dist/worker/healthcheck.js`, against a metrics address. */
@@ -105,28 +109,29 @@ describe('the worker process (node dist/worker/main.js)', () => {
     await sims?.close();
   });
 
-  function startWorker(taskQueue: string, extra: NodeJS.ProcessEnv = {}): RunningProcess {
-    const worker = new RunningProcess(process.execPath, [WORKER], {
-      cwd: ROOT,
-      env: childEnv({
-        TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
-        TEMPORAL_NAMESPACE: 'default',
-        OFFBOARDING_TASK_QUEUE: taskQueue,
-        WPS_BASE_URL: sims.wpsUrl,
-        WPS_APP_ID: sims.credentials.wpsAppId,
-        WPS_APP_KEY: sims.credentials.wpsAppKey,
-        AUTHING_BASE_URL: sims.authingUrl,
-        AUTHING_USERPOOL_ID: sims.credentials.userPoolId,
-        AUTHING_ACCESS_KEY_ID: sims.credentials.accessKeyId,
-        AUTHING_ACCESS_KEY_SECRET: sims.credentials.accessKeySecret,
-        PAYLOAD_CODEC_KEYS: CODEC_KEY,
-        PAYLOAD_CODEC_REQUIRED: 'true',
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'INFO',
-        ...extra,
-      }),
+  /** A worker on `taskQueue`, once it has started and its version is current (it gets runs then). */
+  async function startWorker(taskQueue: string, extra: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+    const env = childEnv({
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      TEMPORAL_NAMESPACE: 'default',
+      OFFBOARDING_TASK_QUEUE: taskQueue,
+      WPS_BASE_URL: sims.wpsUrl,
+      WPS_APP_ID: sims.credentials.wpsAppId,
+      WPS_APP_KEY: sims.credentials.wpsAppKey,
+      AUTHING_BASE_URL: sims.authingUrl,
+      AUTHING_USERPOOL_ID: sims.credentials.userPoolId,
+      AUTHING_ACCESS_KEY_ID: sims.credentials.accessKeyId,
+      AUTHING_ACCESS_KEY_SECRET: sims.credentials.accessKeySecret,
+      PAYLOAD_CODEC_KEYS: CODEC_KEY,
+      PAYLOAD_CODEC_REQUIRED: 'true',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'INFO',
+      ...extra,
     });
+    const worker = new RunningProcess(process.execPath, [WORKER], { cwd: ROOT, env });
     workers.push(worker);
+    await worker.waitForOutput(/"message":"worker: started"/);
+    await makeWorkerCurrent(path.join(ROOT, 'dist'), env, worker.stdout);
     return worker;
   }
 
@@ -164,8 +169,7 @@ describe('the worker process (node dist/worker/main.js)', () => {
   it('logs JSON lines with workflow id, request id and batch and no secret, serves our metrics and Temporal’s, and stops on SIGTERM', async () => {
     const taskQueue = `obs-${randomUUID()}`;
     const metricsPort = await freePort();
-    const worker = startWorker(taskQueue, { METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}` });
-    await worker.waitForOutput(/"message":"worker: started"/);
+    const worker = await startWorker(taskQueue, { METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}` });
 
     // 55 leavers and one unknown to WPS: two batches of at most 50.
     const req = request(1, 55, [{ wpsUserId: 'wps-9999', authingUserId: 'au-56' }]);
@@ -242,8 +246,7 @@ describe('the worker process (node dist/worker/main.js)', () => {
 
   it('starts from the prebuilt bundle whose failure converter encrypts failures raised in workflow code', async () => {
     const taskQueue = `obs-${randomUUID()}`;
-    const worker = startWorker(taskQueue);
-    await worker.waitForOutput(/"message":"worker: started"/);
+    const worker = await startWorker(taskQueue);
     const started = worker.stdout.split('\n').find((line) => line.includes('"message":"worker: started"'));
     expect(started).toContain('"workflowBundle":"workflow-bundle-encoded-failures.js"');
     expect(worker.stdout + worker.stderr).not.toContain('bundling the workflows at start');
@@ -275,13 +278,47 @@ describe('the worker process (node dist/worker/main.js)', () => {
     expect((await worker.finished()).code).toBe(0);
   });
 
+  it('polls as the version of its build, <task queue>.<build id>, made current; its runs auto-upgrade', async () => {
+    const taskQueue = `obs-${randomUUID()}`;
+    const worker = await startWorker(taskQueue);
+    // The Worker Deployment is named after the task queue; the build id is its dist's.
+    const version = { deploymentName: taskQueue, buildId: buildIdOf(path.join(ROOT, 'dist')) };
+    const started = worker.stdout.split('\n').find((line) => line.includes('"message":"worker: started"'));
+    expect(JSON.parse(started ?? '{}')).toMatchObject(version);
+
+    const run = await startOffboarding(client, request(60, 60), { taskQueue, namespace: 'default' });
+    expect((await run.handle.result()).totals.authing).toMatchObject({ done: 1 });
+    const { versioningInfo } = (await run.handle.describe()).raw.workflowExecutionInfo ?? {};
+    expect(versioningInfo).toMatchObject({
+      behavior: enums.VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE,
+      deploymentVersion: version,
+    });
+    // Every queue of the process polls as that version: the run used them all.
+    const { workerDeploymentVersionInfo: info } =
+      await connection.workflowService.describeWorkerDeploymentVersion({
+        namespace: 'default',
+        deploymentVersion: version,
+      });
+    expect(info?.status).toBe(enums.WorkerDeploymentVersionStatus.WORKER_DEPLOYMENT_VERSION_STATUS_CURRENT);
+    const polled = info?.taskQueueInfos?.map((q) => `${q.name ?? ''} ${enums.TaskQueueType[q.type ?? 0]}`);
+    expect(polled?.sort()).toEqual(
+      [
+        `${taskQueue} TASK_QUEUE_TYPE_ACTIVITY`,
+        `${taskQueue} TASK_QUEUE_TYPE_WORKFLOW`,
+        `${taskQueue}-authing TASK_QUEUE_TYPE_ACTIVITY`,
+        `${taskQueue}-wps TASK_QUEUE_TYPE_ACTIVITY`,
+      ].sort(),
+    );
+    worker.child.kill('SIGTERM');
+    expect((await worker.finished(60_000)).code).toBe(0);
+  });
+
   it('on SIGTERM lets the activity in flight finish and exits 0; another worker completes the run', async () => {
     const taskQueue = `obs-${randomUUID()}`;
     // Each WPS call takes 3 s: the attempt (read, disable, read back) is still running at SIGTERM.
     sims.wps.configure({ faults: { latencyMs: 3_000 } });
     try {
-      const first = startWorker(taskQueue, { LOG_LEVEL: 'DEBUG' });
-      await first.waitForOutput(/"message":"worker: started"/);
+      const first = await startWorker(taskQueue, { LOG_LEVEL: 'DEBUG' });
       const req = request(57, 59);
       const run = await startOffboarding(client, req, { taskQueue, namespace: 'default' });
       await first.waitForOutput(/"message":"WPS disable"/);
@@ -306,7 +343,7 @@ describe('the worker process (node dist/worker/main.js)', () => {
       expectNoSecrets(finished.stdout + finished.stderr);
 
       sims.wps.configure({ faults: { latencyMs: 0 } });
-      const second = startWorker(taskQueue);
+      const second = await startWorker(taskQueue);
       const result = await run.handle.result();
       expect(result.totals.wps).toMatchObject({ done: 3 });
       expect(result.totals.authing).toMatchObject({ done: 3 });

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { HISTORY_FIXTURES, recordedWorkflowIds } from '../support/histories';
 
 /**
  * Replays every recorded history against today's workflow code. A change that would make a
- * running workflow non-deterministic fails here; such a change needs `patched()` or a new version.
+ * running workflow non-deterministic fails here; such a change needs `patched()` or a new workflow
+ * type (docs/operations.md, "Versions and upgrades"): runs in flight move to new code.
  */
 describe('replay of recorded histories', () => {
   const files = fs.existsSync(HISTORY_FIXTURES)
@@ -38,12 +40,26 @@ describe('replay of recorded histories', () => {
     );
   });
 
-  it.each(files)('replays %s', async (file) => {
+  const replay = (file: string, workflowBundle: { codePath: string } | { code: string }) => {
     const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORY_FIXTURES, file), 'utf8')));
+    const name = path.basename(file, '.json');
+    return Worker.runReplayHistory({ workflowBundle }, history, recordedWorkflowIds().get(name) ?? name);
+  };
+
+  it.each(files)('replays %s', async (file) => {
     const codePath = process.env.OFFBOARDING_TEST_WORKFLOW_BUNDLE;
     if (!codePath) throw new Error('run through Jest: globalSetup provides the workflow bundle');
-    const name = path.basename(file, '.json');
-    const workflowId = recordedWorkflowIds().get(name) ?? name;
-    await Worker.runReplayHistory({ workflowBundle: { codePath } }, history, workflowId);
+    await replay(file, { codePath });
+  });
+
+  it('fails on a non-deterministic change: the guard works', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./nondeterministic-workflow'),
+      logger: new DefaultLogger('WARN'),
+    });
+    const replayed = replay('scheduled-then-cancelled.json', { code });
+    await expect(replayed).rejects.toThrow(DeterminismViolationError);
+    // For the change made, not for any other reason: a timer where the history upserts.
+    await expect(replayed).rejects.toThrow(/Timer .*UpsertWorkflowSearchAttributes/);
   });
 });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { makeWorkerCurrent } from '../../scripts/lib/worker-version';
 import { ROOT } from './compiled';
 import { RunningProcess, type Finished } from './processes';
 import type { RunningSimulators } from './simulators';
@@ -84,7 +85,7 @@ export class WorkerProcess {
 
   constructor(
     readonly name: string,
-    env: NodeJS.ProcessEnv,
+    readonly env: NodeJS.ProcessEnv,
   ) {
     this.process = new RunningProcess(process.execPath, [WORKER_MAIN], { env, cwd: ROOT });
     live.add(this);
@@ -120,9 +121,13 @@ export class WorkerProcess {
     );
   }
 
-  /** Resolves once the worker logged that its workers exist (it bundles the workflows first: seconds). */
+  /**
+   * Resolves once the worker logged that its workers exist (it bundles the workflows first: seconds)
+   * and its version is current, so that it gets runs (worker/deployment.ts).
+   */
   async started(timeoutMs = 90_000): Promise<this> {
     await this.process.waitForOutput(/"message":"worker: started"/, timeoutMs);
+    await makeWorkerCurrent(path.join(ROOT, 'dist'), this.env, this.process.stdout);
     return this;
   }
 
