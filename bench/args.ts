@@ -1,4 +1,5 @@
 import { MAX_CONCURRENCY } from '../workflows/options';
+import { ABLATION_SCENARIOS, DEFAULT_ABLATION_SCENARIOS, LAYER_NAMES, type LayerName } from './ablation';
 import { ALIASES, SCENARIOS } from './scenarios';
 import type { BenchOptions } from './scenarios/types';
 
@@ -14,6 +15,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --run-timeout-minutes N    give up on a run after this long (default 60)
   --out FILE                 where the results JSON goes (default .data/bench/results-<timestamp>.json)
   --keep                     keep the temporary directory (SQLite file, logs) afterwards
+  --ablate                   instead of the targets: each scenario's run, then again with each retry layer
+                             or throttle switched off in turn (scenarios: ${ABLATION_SCENARIOS.join(', ')};
+                             default ${DEFAULT_ABLATION_SCENARIOS.join(', ')})
+  --ablation LIST            the same for some layers: ${LAYER_NAMES.join(', ')}
   --help`;
 
 export interface BenchArgs {
@@ -22,6 +27,8 @@ export interface BenchArgs {
   out: string | undefined;
   keep: boolean;
   help: boolean;
+  /** `--ablate` / `--ablation`: the layers switched off in turn; unset: the scenarios' targets. */
+  ablation?: LayerName[];
 }
 
 export class UsageError extends Error {}
@@ -59,6 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     keep: false,
     help: false,
   };
+  let scenariosGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=')
@@ -71,6 +79,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
+        scenariosGiven = true;
         const known = SCENARIOS.map((s) => s.name);
         args.scenarios = names.map((n) => ALIASES[n] ?? n);
         const unknown = args.scenarios.filter((n) => !known.includes(n));
@@ -107,6 +116,17 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         args.out = out;
         break;
       }
+      case '--ablate':
+        args.ablation = [...LAYER_NAMES];
+        break;
+      case '--ablation': {
+        const names = (value() ?? '').split(',').map((s) => s.trim());
+        const unknown = names.filter((n) => !LAYER_NAMES.some((l) => l === n));
+        if (unknown.length > 0)
+          throw new UsageError(`--ablation takes some of ${LAYER_NAMES.join(', ')}; got ${names.join(',')}`);
+        args.ablation = LAYER_NAMES.filter((l) => names.includes(l));
+        break;
+      }
       case '--keep':
         args.keep = true;
         break;
@@ -118,6 +138,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new UsageError(`unknown argument ${arg}`);
     }
   }
+  if (args.ablation && !scenariosGiven) args.scenarios = [...DEFAULT_ABLATION_SCENARIOS];
+  const notAblated = args.scenarios.filter((n) => !ABLATION_SCENARIOS.includes(n));
+  if (args.ablation && notAblated.length > 0)
+    throw new UsageError(`the ablation runs ${ABLATION_SCENARIOS.join(', ')}; not ${notAblated.join(', ')}`);
   // Run in the canonical order whatever order they were named in.
   args.scenarios = SCENARIOS.map((s) => s.name).filter((n) => args.scenarios.includes(n));
   return args;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import { PROJECT_ROOT } from '../scripts/lib/temporal-cli';
+import { formatAblation, runAblation, type AblationResult } from './ablation';
 import { parseArgs, UsageError, USAGE } from './args';
 import { describeMachine, formatMachine } from './machine';
 import { summarise, writeResults, type BenchResults } from './output';
@@ -37,7 +38,8 @@ async function main(): Promise<number> {
   const machine = describeMachine();
   say(`machine: ${formatMachine(machine)}`);
   say(
-    `scenarios: ${args.scenarios.join(', ')}; scale ${args.options.scale}; concurrency ${args.options.concurrency}`,
+    `scenarios: ${args.scenarios.join(', ')}; scale ${args.options.scale}; concurrency ${args.options.concurrency}` +
+      (args.ablation ? `; switched off in turn: ${args.ablation.join(', ')}` : ''),
   );
 
   const stack = new BenchStack(PROJECT_ROOT);
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
   });
 
   const results: ScenarioResult[] = [];
+  let ablation: AblationResult | undefined;
   try {
     await stack.start(say);
     const context: ScenarioContext = {
@@ -66,7 +69,9 @@ async function main(): Promise<number> {
       tag: startedAt.toISOString().replace(/\D/g, '').slice(0, 14),
       say,
     };
-    for (const scenario of SCENARIOS.filter((s) => args.scenarios.includes(s.name))) {
+    if (args.ablation) ablation = await runAblation(context, args.scenarios, args.ablation);
+    const scenarios = args.ablation ? [] : SCENARIOS.filter((s) => args.scenarios.includes(s.name));
+    for (const scenario of scenarios) {
       say(`--- ${scenario.title}`);
       try {
         results.push(await scenario.run(context));
@@ -103,6 +108,7 @@ async function main(): Promise<number> {
     machine,
     loadAverageAfter: os.loadavg().map((n) => Math.round(n * 100) / 100),
     scenarios: results,
+    ...(ablation ? { ablation } : {}),
     summary: summarise(results),
   };
   console.log('');
@@ -110,11 +116,17 @@ async function main(): Promise<number> {
   console.log(
     `options: scale ${args.options.scale}, concurrency ${args.options.concurrency}, latency ${args.options.latencyMs} ms`,
   );
-  console.log(formatTable(results));
-  const { passed, withTarget, errors } = output.summary;
-  console.log(
-    `\n${passed} of ${withTarget} targets met${errors > 0 ? `; ${errors} scenario(s) failed to run` : ''}`,
-  );
+  const { passed, withTarget } = output.summary;
+  const errors = output.summary.errors + (ablation?.cells.filter((c) => c.error !== undefined).length ?? 0);
+  if (ablation) {
+    console.log(formatAblation(ablation));
+    if (errors > 0) console.log(`\n${errors} run(s) failed to run`);
+  } else {
+    console.log(formatTable(results));
+    console.log(
+      `\n${passed} of ${withTarget} targets met${errors > 0 ? `; ${errors} scenario(s) failed to run` : ''}`,
+    );
+  }
   for (const file of writeResults(output, path.join(PROJECT_ROOT, '.data', 'bench'), args.out)) {
     console.log(`results: ${path.relative(process.cwd(), file) || file}`);
   }

@@ -4,7 +4,8 @@ import type { SimProcess } from './sim-process';
 /**
  * Whether every leaver's recorded outcome is right, against the simulators' directories: each must
  * be `done` or `already` in both systems (the bench's leavers all exist), and the directory must
- * agree (disabled in WPS 365, resigned in Authing).
+ * agree (disabled in WPS 365, resigned in Authing). A leaver the vendors were told to refuse
+ * (`refused`, an employee id) is left out: no outcome of it can be `done`.
  */
 export interface OutcomeCheck {
   leavers: number;
@@ -15,7 +16,16 @@ export interface OutcomeCheck {
 
 const GOOD = new Set(['done', 'already']);
 
-export async function checkOutcomes(sims: SimProcess, result: CompleteResult): Promise<OutcomeCheck> {
+export async function checkOutcomes(
+  sims: SimProcess,
+  complete: CompleteResult,
+  refused?: string,
+): Promise<OutcomeCheck> {
+  const outcomes = complete.outcomes.filter((o) => refused === undefined || o.employeeId !== refused);
+  const result = {
+    leavers: complete.leavers - (outcomes.length < complete.outcomes.length ? 1 : 0),
+    outcomes,
+  };
   const wpsIds = result.outcomes.flatMap((o) => (o.wpsUserId === undefined ? [] : [o.wpsUserId]));
   const authingIds = result.outcomes.flatMap((o) => (o.authingUserId === undefined ? [] : [o.authingUserId]));
   const directory = await sims.check(wpsIds, authingIds);

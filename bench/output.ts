@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AblationResult } from './ablation';
 import type { Machine } from './machine';
 import type { BenchOptions, ScenarioResult } from './scenarios/types';
 
@@ -13,6 +14,8 @@ export interface BenchResults {
   /** Load averages when the bench finished. */
   loadAverageAfter: number[];
   scenarios: ScenarioResult[];
+  /** `--ablate`: the runs with each layer off, instead of the scenarios' targets. */
+  ablation?: AblationResult;
   summary: { figures: number; withTarget: number; passed: number; missed: number; errors: number };
 }
 

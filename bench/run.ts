@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { completeResult, progressOf, startOffboarding } from '../client/offboarding';
+import { completeResult, endOf, progressOf, startOffboarding } from '../client/offboarding';
 import type { OffboardingRequest } from '../workflows/request';
 import type { CompleteResult, OffboardingResult } from '../workflows/result';
 
@@ -10,6 +10,8 @@ export interface RunSettings {
   concurrency: number;
   /** Give up after this long (the run is left to the dev server, which the bench then stops). */
   timeoutMs: number;
+  /** The run option `deadlineMs`; unset: the product's default. */
+  deadlineMs?: number;
   /** Called every `progressEveryMs` with a progress line while the run lasts. */
   onProgress?: (line: string) => void;
   progressEveryMs?: number;
@@ -36,6 +38,7 @@ export async function runRequest(
       concurrency: settings.concurrency,
       // A bench request must not wait for a person: the approval gate is lifted to its size.
       approvalThreshold: request.leavers.length,
+      ...(settings.deadlineMs !== undefined ? { deadlineMs: settings.deadlineMs } : {}),
     },
   });
   if (run.existing)
@@ -54,7 +57,8 @@ export async function runRequest(
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
-      run.handle.result(),
+      // A run that ended Failed (its deadline passed with leavers not cut) answers with its report.
+      endOf(client, run.workflowId),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`${run.workflowId} gave no result within ${settings.timeoutMs / 1000} s`)),

@@ -176,6 +176,8 @@ async function main(): Promise<void> {
         authingClock.reset(authing.tokens.issued);
         resetFaults(wps.faults, command.faults);
         resetFaults(authing.faults, command.faults);
+        wps.configure({ rejectIds: command.refuse.wps });
+        authing.configure({ rejectIds: command.refuse.authing });
         inFlight.reset();
         return null;
       }

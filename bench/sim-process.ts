@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stopProcess } from '../scripts/lib/processes';
 import type { FaultSettings } from '../simulators/faults';
-import type { CheckResult, SimCommand, SimReady, SimReply, SimStats } from './sim-protocol';
+import type { CheckResult, Refusals, SimCommand, SimReady, SimReply, SimStats } from './sim-protocol';
 
 /** The simulator host process (bench/sim-host.ts) seen from the bench: start, commands, stop. */
 export class SimProcess {
@@ -71,9 +71,13 @@ export class SimProcess {
     });
   }
 
-  /** A fresh directory of `users` active people per system, call records cleared, these faults. */
-  reset(users: number, faults: Partial<FaultSettings> = {}): Promise<void> {
-    return this.send<null>({ kind: 'reset', users, faults }).then(() => undefined);
+  /** A fresh directory of `users` active people per system, call records cleared, these faults and refusals. */
+  reset(
+    users: number,
+    faults: Partial<FaultSettings> = {},
+    refuse: Refusals = { wps: [], authing: [] },
+  ): Promise<void> {
+    return this.send<null>({ kind: 'reset', users, faults, refuse }).then(() => undefined);
   }
 
   stats(): Promise<SimStats> {

@@ -6,11 +6,20 @@ import type { FaultSettings } from '../simulators/faults';
  * bench needs to know about them: call counts with timestamps, and the directories' final state.
  */
 
-/** Start over: a directory of `users` active people in both systems, call records cleared, these faults. */
+/**
+ * Start over: a directory of `users` active people in both systems, call records cleared, these
+ * faults, and these ids refused by each vendor's action (a call holding one is refused whole).
+ */
 export interface ResetCommand {
   kind: 'reset';
   users: number;
   faults: Partial<FaultSettings>;
+  refuse: Refusals;
+}
+
+export interface Refusals {
+  wps: string[];
+  authing: string[];
 }
 
 export interface StatsCommand {

@@ -1,6 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { isRunning, spawnLogged, stopProcess, tail, type ManagedProcess } from '../scripts/lib/processes';
+import { isRunning, spawnLogged, stopProcess, waitUntilLogged } from '../scripts/lib/processes';
+import { makeWorkerCurrent, WORKER_STARTED } from '../scripts/lib/worker-version';
+import type { WorkerSwitch } from './ablated-worker';
 import { RssSampler } from './rss';
 
 /**
@@ -16,6 +17,8 @@ export interface WorkerSettings {
   activitiesPerSecond?: number;
   /** WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (this one process's pacer); unset: no pacing. */
   callsPerSecond?: number;
+  /** A layer switched off: the worker runs as bench/ablated-worker.ts makes it; unset: the product's. */
+  ablate?: WorkerSwitch;
 }
 
 export interface WorkerProcess {
@@ -76,27 +79,15 @@ export function workerEnv(options: StartWorkerOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-async function waitForStarted(worker: ManagedProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!isRunning(worker.child)) {
-      throw new Error(`the worker exited before it started; its log ends:\n${tail(worker.logFile)}`);
-    }
-    let log = '';
-    try {
-      log = fs.readFileSync(worker.logFile, 'utf8');
-    } catch {
-      // not written yet
-    }
-    if (log.includes('worker: started')) return;
-    if (Date.now() > deadline) throw new Error(`the worker did not start in time; see ${worker.logFile}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerProcess> {
-  const script = path.join(options.projectRoot, 'dist', 'worker', 'main.js');
-  const worker = spawnLogged('worker', process.execPath, [script], workerEnv(options), options.logFile);
+  const dist = path.join(options.projectRoot, 'dist');
+  const env = workerEnv(options);
+  const { ablate } = options.settings;
+  const script =
+    ablate === undefined
+      ? [path.join(dist, 'worker', 'main.js')]
+      : [path.join(dist, 'bench', 'ablated-worker.js'), ablate];
+  const worker = spawnLogged('worker', process.execPath, script, env, options.logFile);
   const pid = worker.child.pid;
   if (pid === undefined) throw new Error('the worker could not be started');
   const rss = new RssSampler(pid);
@@ -108,7 +99,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
   };
   try {
     // Bundling the workflow code at start takes a while on a busy machine.
-    await waitForStarted(worker, options.readyTimeoutMs ?? 180_000);
+    const log = await waitUntilLogged(worker, WORKER_STARTED, options.readyTimeoutMs ?? 180_000);
+    // It gets runs once its version is current (docs/operations.md, "Versions and upgrades").
+    await makeWorkerCurrent(dist, env, log);
   } catch (err) {
     await stop();
     throw err;

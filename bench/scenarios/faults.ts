@@ -1,7 +1,7 @@
 import { figure } from '../figures';
-import { THROUGHPUT_LEAVERS } from './throughput';
-import { measure, timingFigures } from './measure';
-import type { Scenario, ScenarioContext, ScenarioResult } from './types';
+import { throughputSpec } from './throughput';
+import { measure, timingFigures, type MeasureSpec } from './measure';
+import type { BenchOptions, Scenario, ScenarioContext, ScenarioResult } from './types';
 
 /**
  * 4. Fault overhead: the throughput request with 20% of vendor calls answered 5xx and 5% answered
@@ -13,14 +13,28 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './types';
 export const SERVER_ERROR_RATE = 0.2;
 export const THROTTLE_RATE = 0.05;
 
+/** The run this scenario measures with faults (the ablation's too). */
+export function faultsSpec(options: BenchOptions): MeasureSpec {
+  const spec = throughputSpec(options);
+  return {
+    ...spec,
+    name: 'faults',
+    faults: {
+      ...spec.faults,
+      serverErrorRate: SERVER_ERROR_RATE,
+      throttleRate: THROTTLE_RATE,
+      retryAfterSeconds: 1,
+    },
+  };
+}
+
 export const faultOverhead: Scenario = {
   name: 'faults',
   title: '4. Fault overhead',
   async run(context: ScenarioContext): Promise<ScenarioResult> {
     const { options } = context;
-    const leavers = Math.max(1, Math.round(THROUGHPUT_LEAVERS * options.scale));
-    const concurrency = options.concurrency;
-    const clean = { latencyMs: options.latencyMs };
+    const spec = faultsSpec(options);
+    const { leavers, concurrency, faults } = spec;
     let faultFreeMs: number;
     let faultFreeFrom: string;
     const reference = context.faultFree;
@@ -28,18 +42,10 @@ export const faultOverhead: Scenario = {
       faultFreeMs = reference.wallMs;
       faultFreeFrom = 'the throughput scenario';
     } else {
-      faultFreeMs = (
-        await measure(context, { name: 'faults-reference', leavers, concurrency, faults: clean })
-      ).wallMs;
+      faultFreeMs = (await measure(context, { ...throughputSpec(options), name: 'faults-reference' })).wallMs;
       faultFreeFrom = 'a fault-free run of this scenario';
     }
-    const faults = {
-      ...clean,
-      serverErrorRate: SERVER_ERROR_RATE,
-      throttleRate: THROTTLE_RATE,
-      retryAfterSeconds: 1,
-    };
-    const m = await measure(context, { name: 'faults', leavers, concurrency, faults });
+    const m = await measure(context, spec);
     return {
       name: this.name,
       title: this.title,

@@ -1,9 +1,10 @@
 import { figure, type Figure } from '../figures';
 import { historyStats, type HistoryStats } from '../history';
-import { benchRequest } from '../leavers';
+import { benchRequest, leaver } from '../leavers';
 import { outcomesOf, runRequest } from '../run';
 import type { SimStats } from '../sim-protocol';
 import { checkOutcomes, type OutcomeCheck } from '../outcome-check';
+import type { WorkerSwitch } from '../ablated-worker';
 import type { Faults, ScenarioContext } from './types';
 
 /**
@@ -22,6 +23,12 @@ export interface MeasureSpec {
   activitiesPerSecond?: number;
   /** The worker's per-vendor calls per second (its call pacer); unset: no pacing. */
   callsPerSecond?: number;
+  /** The leaver (1-based) both vendors refuse to act on; left out of the outcome check. */
+  refused?: number;
+  /** A layer switched off in the worker (bench/ablated-worker.ts); unset: the product's worker. */
+  ablate?: WorkerSwitch;
+  /** The run option: how long a run with leavers not cut waits before it ends (ms); unset: its default. */
+  deadlineMs?: number;
 }
 
 export interface Measurement {
@@ -40,12 +47,17 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
   const sims = stack.sims;
   const client = stack.client;
   if (!sims || !client) throw new Error('the bench stack is not started');
-  await sims.reset(spec.leavers, spec.faults);
+  const refused = spec.refused === undefined ? undefined : leaver(spec.refused);
+  await sims.reset(spec.leavers, spec.faults, {
+    wps: refused ? [refused.wpsUserId] : [],
+    authing: refused ? [refused.authingUserId] : [],
+  });
   const worker = await stack.startWorker(spec.name, {
     // The product's default (20) unless the run asks for more lanes than that.
     maxConcurrentActivities: Math.max(20, spec.concurrency),
     ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
     ...(spec.callsPerSecond !== undefined ? { callsPerSecond: spec.callsPerSecond } : {}),
+    ...(spec.ablate !== undefined ? { ablate: spec.ablate } : {}),
   });
   try {
     const request = benchRequest(`bench-${context.tag}-${spec.name}`, spec.leavers);
@@ -54,12 +66,13 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
       taskQueue: worker.taskQueue,
       concurrency: spec.concurrency,
       timeoutMs: context.options.runTimeoutMs,
+      ...(spec.deadlineMs !== undefined ? { deadlineMs: spec.deadlineMs } : {}),
       onProgress: (line) => say(`${spec.name}: ${line}`),
     });
     say(`${spec.name}: ${run.result.status} in ${(run.wallMs / 1000).toFixed(2)} s`);
     const simStats = await sims.stats();
     const history = await historyStats(client, run.workflowIds);
-    const check = await checkOutcomes(sims, await outcomesOf(client, run));
+    const check = await checkOutcomes(sims, await outcomesOf(client, run), refused?.employeeId);
     const peakRssBytes = await stack.stopWorker();
     return {
       wallMs: run.wallMs,

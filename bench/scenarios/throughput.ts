@@ -2,8 +2,8 @@ import { figure, type Figure } from '../figures';
 import { benchRequest } from '../leavers';
 import { runNaive } from '../naive';
 import { runSequential } from '../sequential';
-import { measure, timingFigures, totalCalls, type Measurement } from './measure';
-import type { Scenario, ScenarioContext, ScenarioResult } from './types';
+import { measure, timingFigures, totalCalls, type Measurement, type MeasureSpec } from './measure';
+import type { BenchOptions, Scenario, ScenarioContext, ScenarioResult } from './types';
 
 /**
  * 1. Throughput: 10,000 leavers (200 batches per system), every vendor call 50 ms, no faults.
@@ -14,6 +14,16 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './types';
  */
 
 export const THROUGHPUT_LEAVERS = 10_000;
+
+/** The run this scenario measures (the fault scenario's and the ablation's too). */
+export function throughputSpec(options: BenchOptions): MeasureSpec {
+  return {
+    name: 'throughput',
+    leavers: Math.max(1, Math.round(THROUGHPUT_LEAVERS * options.scale)),
+    concurrency: options.concurrency,
+    faults: { latencyMs: options.latencyMs },
+  };
+}
 
 export function idealMs(m: Measurement, latencyMs: number): number {
   return (totalCalls(m.sims) * latencyMs) / m.concurrency;
@@ -70,14 +80,9 @@ export const throughput: Scenario = {
   title: '1. Throughput (no faults)',
   async run(context: ScenarioContext): Promise<ScenarioResult> {
     const { options, stack, say } = context;
-    const leavers = Math.max(1, Math.round(THROUGHPUT_LEAVERS * options.scale));
-    const faults = { latencyMs: options.latencyMs };
-    const main = await measure(context, {
-      name: 'throughput',
-      leavers,
-      concurrency: options.concurrency,
-      faults,
-    });
+    const spec = throughputSpec(options);
+    const { leavers, faults } = spec;
+    const main = await measure(context, spec);
     context.faultFree = { leavers, concurrency: options.concurrency, wallMs: main.wallMs };
 
     const high = options.speedupConcurrency;
