@@ -37,6 +37,7 @@ const BUNDLED_PACKAGES = [
   'nexus-rpc',
   'long',
   'ms',
+  'zod',
 ];
 const HASHED = ['.js', '.json', '.map'];
 

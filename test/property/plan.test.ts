@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { resolveRunOptions } from '../../workflows/options';
+import { resolveRunOptions, type RunOptions } from '../../workflows/options';
 import { checkBatchSize, leaverBytes, planBatches, splitLeavers, summarisePlan } from '../../workflows/plan';
 import { MAX_IDS_PER_CALL, type Leaver } from '../../workflows/request';
 import { leavers as leaversArb } from './arbitraries';
@@ -128,6 +128,34 @@ describe('batch planning (properties)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('names each bad run option with its range and the value given, one problem per option', () => {
+    const problems = (options: unknown) => {
+      const result = resolveRunOptions(options as RunOptions, MAX_IDS_PER_CALL);
+      return result.ok ? [] : result.problems;
+    };
+    expect(
+      problems({ batchSize: 51, concurrency: 1.5, notFoundThreshold: 2, deadlineMs: Number.NaN }),
+    ).toEqual([
+      'batchSize must be a whole number from 1 to 50, got 51',
+      'concurrency must be a whole number from 1 to 32, got 1.5',
+      'deadlineMs must be a whole number from 10000 to 7776000000, got NaN',
+      'notFoundThreshold must be a number from 0 to 1, got 2',
+    ]);
+    expect(problems(null)).toEqual(['the run options must be an object']);
+    expect(resolveRunOptions({}, MAX_IDS_PER_CALL)).toEqual({
+      ok: true,
+      options: {
+        batchSize: 50,
+        concurrency: 4,
+        approvalThreshold: 500,
+        retryWindowMs: 1_800_000,
+        authingWaitMs: 120_000,
+        deadlineMs: 259_200_000,
+        notFoundThreshold: 0.2,
+      },
+    });
   });
 
   it('resolves run options: defaults when unset, the value when in range, a named problem otherwise', () => {
