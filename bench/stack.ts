@@ -52,7 +52,7 @@ export class BenchStack {
       logFile: path.join(this.dir, 'temporal.log'),
       readyTimeoutMs: 120_000,
     });
-    // The parent of a 100,000-leaver run holds its leavers (the addLeavers parts) in its history:
+    // The parent of a 100,000-leaver run holds its leavers (the addLeaversAt parts) in its history:
     // about 9 MB, more than gRPC's default 4 MiB answer, when the figures are read.
     this.connection = await Connection.connect({
       address: this.devServer.address,

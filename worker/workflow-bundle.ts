@@ -42,6 +42,32 @@ const BUNDLED_PACKAGES = [
 const HASHED = ['.js', '.json', '.map'];
 
 /**
+ * Deletes compiled files whose source is gone (a file renamed or removed): tsc leaves them behind,
+ * where they would still run and would count in the build id, so that two builds of one commit got
+ * different ids. Returns what it deleted, relative to `distDir`.
+ */
+export function pruneOrphans(distDir: string, sourceRoot = path.resolve(distDir, '..')): string[] {
+  const removed: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of fs.readdirSync(dir)) {
+      const full = path.join(dir, name);
+      const rel = path.relative(distDir, full);
+      if (name.startsWith('.') || BUNDLES.includes(rel)) continue;
+      if (fs.statSync(full).isDirectory()) walk(full);
+      else {
+        const compiled = /^(.*)\.js(\.map)?$/.exec(rel);
+        if (compiled?.[1] !== undefined && !fs.existsSync(path.join(sourceRoot, `${compiled[1]}.ts`))) {
+          fs.rmSync(full);
+          removed.push(rel);
+        }
+      }
+    }
+  };
+  walk(distDir);
+  return removed;
+}
+
+/**
  * The build id of the compiled code under `distDir` (the bundles aside) and the packages bundled with
  * it: the same code, the same id. Throws when the code cannot be read.
  */

@@ -7,7 +7,7 @@ import { RunningProcess, type Finished } from './processes';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'client', 'cli.js');
-export const WEBHOOK = path.join(ROOT, 'dist', 'client', 'webhook-main.js');
+export const WEBHOOK = path.join(ROOT, 'dist', 'webhook', 'main.js');
 
 const LOCK = path.join(ROOT, 'dist', '.e2e-build.lock');
 const STALE_LOCK_MS = 10 * 60_000;

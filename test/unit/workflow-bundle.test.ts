@@ -8,6 +8,7 @@ import {
   buildIdOf,
   bundlesCurrent,
   prebuiltBundle as prebuiltBundleOf,
+  pruneOrphans,
 } from '../../worker/workflow-bundle';
 import { FAILURE_CONVERTER_PATH } from '../../codec/data-converter';
 
@@ -130,5 +131,31 @@ describe('prebuiltBundle', () => {
     fs.writeFileSync(path.join(dist, BUILD_ID_FILE), 'another\n');
     fs.writeFileSync(path.join(dist, 'workflows', 'index.d.ts'), 'export {};\n');
     expect(buildIdOf(dist)).toBe(before);
+  });
+});
+
+/** A renamed source leaves its old compiled file behind; the build deletes it (worker/bundle-workflows.ts). */
+describe('pruneOrphans', () => {
+  it('deletes compiled files and maps whose source is gone, and keeps the rest, the bundles and dot entries', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-'));
+    const dist = path.join(root, 'dist');
+    const write = (file: string): void => {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), '\n');
+    };
+    try {
+      ['webhook/main.ts', 'dist/webhook/main.js', 'dist/webhook/main.js.map'].forEach(write);
+      ['dist/client/webhook-main.js', 'dist/client/webhook-main.js.map'].forEach(write);
+      [`dist/${BUNDLE_FILE}`, `dist/${BUILD_ID_FILE}`, 'dist/.e2e-build.lock/x.js'].forEach(write);
+      const before = buildIdOf(dist);
+      expect(pruneOrphans(dist).sort()).toEqual(['client/webhook-main.js', 'client/webhook-main.js.map']);
+      expect(fs.existsSync(path.join(dist, 'webhook', 'main.js'))).toBe(true);
+      expect(fs.existsSync(path.join(dist, BUNDLE_FILE))).toBe(true);
+      expect(fs.existsSync(path.join(dist, '.e2e-build.lock', 'x.js'))).toBe(true);
+      expect(buildIdOf(dist)).not.toBe(before);
+      expect(pruneOrphans(dist)).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
