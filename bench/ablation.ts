@@ -21,6 +21,8 @@ interface Layer {
   acts: (spec: MeasureSpec) => boolean;
   /** The run with the layer off. */
   off: (spec: MeasureSpec) => MeasureSpec;
+  /** The fewest worker processes it is measured with (its baseline too); unset: the scenario's. */
+  workers?: number;
 }
 
 /** Calls fail transiently in this run: something for a retry layer to do. */
@@ -43,6 +45,8 @@ export const LAYERS: readonly Layer[] = [
     name: 'queue-rate',
     acts: (s) => s.activitiesPerSecond !== undefined,
     off: ({ activitiesPerSecond: _off, ...spec }) => spec,
+    // Its one purpose is the limit across processes: with one, that process's pacer binds.
+    workers: 2,
   },
   {
     name: 'pacer',
@@ -93,6 +97,8 @@ function specsOf(
 /** One run's key figures. */
 export interface AblationCell {
   scenario: string;
+  /** Worker processes, where more than one. */
+  workers?: number;
   /** `baseline`: every layer on. */
   layer: LayerName | 'baseline';
   wallMs?: number;
@@ -122,6 +128,8 @@ export interface AblationResult {
   cells: AblationCell[];
 }
 
+const workersOf = (workers: number): Pick<AblationCell, 'workers'> => (workers > 1 ? { workers } : {});
+
 function cellOf(spec: MeasureSpec, layer: AblationCell['layer'], m: Measurement): AblationCell {
   const r = spec.faults.rateLimitPerSecond;
   const achieved = r ? achievedOverLimit(m.sims, r) : undefined;
@@ -131,11 +139,13 @@ function cellOf(spec: MeasureSpec, layer: AblationCell['layer'], m: Measurement)
   const missed = [
     ...(r && (achieved ?? 0) < MIN_ACHIEVED ? ['achieved ÷ R'] : []),
     ...(r && throttled > MAX_THROTTLED_SHARE * calls ? ['429s'] : []),
-    ...(m.sims.inFlight.peak > m.concurrency ? ['in flight'] : []),
+    // A run's call slots are per worker process.
+    ...(m.sims.inFlight.peak > m.concurrency * m.workers ? ['in flight'] : []),
     ...(notCut > 0 ? ['leavers correct'] : []),
   ];
   return {
     scenario: spec.name,
+    ...workersOf(m.workers),
     layer,
     wallMs: m.wallMs,
     calls,
@@ -160,8 +170,11 @@ export async function runAblation(
   const layers = LAYERS.filter((l) => layerNames.includes(l.name));
   const cells: AblationCell[] = [];
   const run = async (spec: MeasureSpec, layer: AblationCell['layer']): Promise<AblationCell> => {
-    const name = `${spec.name}-${layer}`;
-    context.say(`--- ablation: ${spec.name}, ${layer === 'baseline' ? 'every layer on' : `${layer} off`}`);
+    const workers = spec.workers ?? 1;
+    // Unique per run: it names the request.
+    const name = `${spec.name}-${layer}${workers > 1 ? `-${workers}-workers` : ''}`;
+    const what = layer === 'baseline' ? 'every layer on' : `${layer} off`;
+    context.say(`--- ablation: ${spec.name}, ${what}${workers > 1 ? `, ${workers} workers` : ''}`);
     try {
       return cellOf(spec, layer, await measure(context, { ...spec, name }));
     } catch (err) {
@@ -169,15 +182,26 @@ export async function runAblation(
       context.say(`${name} failed: ${message}`);
       console.error(context.stack.logTails());
       // A worker left behind by a failed run would compete with the next one.
-      await context.stack.stopWorker().catch(() => undefined);
-      return { scenario: spec.name, layer, error: message };
+      await context.stack.stopWorkers().catch(() => undefined);
+      return { scenario: spec.name, ...workersOf(workers), layer, error: message };
     }
   };
   for (const spec of specsOf(scenarios, context.options, layerNames)) {
-    const base = await run(spec, 'baseline');
-    cells.push(base);
+    // One baseline per count of worker processes, measured before the first run it is for.
+    const baselines = new Map<number, AblationCell>();
+    const baseline = async (workers: number): Promise<AblationCell> => {
+      const known = baselines.get(workers);
+      if (known) return known;
+      const cell = await run({ ...spec, workers }, 'baseline');
+      baselines.set(workers, cell);
+      cells.push(cell);
+      return cell;
+    };
+    await baseline(spec.workers ?? 1);
     for (const layer of layers.filter((l) => l.acts(spec))) {
-      const cell = await run(layer.off(spec), layer.name);
+      const workers = Math.max(spec.workers ?? 1, layer.workers ?? 1);
+      const base = await baseline(workers);
+      const cell = await run(layer.off({ ...spec, workers }), layer.name);
       if (cell.error === undefined && base.error === undefined) {
         cell.change = {
           wallPct: pct(cell.wallMs, base.wallMs),
@@ -210,12 +234,14 @@ export function formatAblation(result: AblationResult): string {
     'leavers not cut',
     'targets missed',
   ];
+  const scenario = (c: AblationCell): string =>
+    c.workers ? `${c.scenario}, ${c.workers} workers` : c.scenario;
   const rows = result.cells.map((c) =>
     c.error !== undefined
-      ? [c.layer, c.scenario, `failed to run: ${c.error.split('\n')[0] ?? ''}`, ...Array<string>(9).fill('')]
+      ? [c.layer, scenario(c), `failed to run: ${c.error.split('\n')[0] ?? ''}`, ...Array<string>(9).fill('')]
       : [
           c.layer === 'baseline' ? '— (baseline)' : c.layer,
-          c.scenario,
+          scenario(c),
           c.wallMs === undefined ? '' : formatValue(c.wallMs, 'ms'),
           signed(c.change?.wallPct),
           count(c.calls),
@@ -223,7 +249,9 @@ export function formatAblation(result: AblationResult): string {
           c.achievedOverLimit === undefined ? '' : c.achievedOverLimit.toFixed(2),
           signed(c.change?.achievedPct),
           count(c.throttled),
-          c.inFlightPeak === undefined ? '' : `${c.inFlightPeak} (of ${c.concurrency ?? '?'})`,
+          c.inFlightPeak === undefined
+            ? ''
+            : `${c.inFlightPeak} (of ${c.concurrency ?? '?'}${c.workers ? ` × ${c.workers}` : ''})`,
           count(c.notCut),
           c.missed?.join(', ') || 'none',
         ],

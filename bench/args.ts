@@ -3,6 +3,9 @@ import { ABLATION_SCENARIOS, DEFAULT_ABLATION_SCENARIOS, LAYER_NAMES, type Layer
 import { ALIASES, SCENARIOS } from './scenarios';
 import type { BenchOptions } from './scenarios/types';
 
+/** More would only measure this machine's cores: each worker bundles the workflows and runs them. */
+const MAX_WORKERS = 8;
+
 /** `npm run bench -- [options]`. */
 export const USAGE = `usage: npm run bench -- [options]
   --scenarios LIST           comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
@@ -12,6 +15,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --naive-sample N           leavers the naive script is timed on, scaled to the request; 0: all (default 200)
   --rate R                   calls per second each simulator allows in the rate-limit scenario (default 30)
   --latency-ms N             added to every simulated vendor call (default 50)
+  --workers N                worker processes on the task queue in the rate-limit scenario, 1 to ${MAX_WORKERS}
+                             (default 1; the ablation's queue-rate runs use at least 2)
   --run-timeout-minutes N    give up on a run after this long (default 60)
   --out FILE                 where the results JSON goes (default .data/bench/results-<timestamp>.json)
   --keep                     keep the temporary directory (SQLite file, logs) afterwards
@@ -61,6 +66,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       naiveSample: 200,
       latencyMs: 50,
       runTimeoutMs: 60 * 60_000,
+      workers: 1,
     },
     out: undefined,
     keep: false,
@@ -106,6 +112,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--latency-ms':
         args.options.latencyMs = number('--latency-ms', value(), 1, 10_000, true);
+        break;
+      case '--workers':
+        args.options.workers = number('--workers', value(), 1, MAX_WORKERS, true);
         break;
       case '--run-timeout-minutes':
         args.options.runTimeoutMs = number('--run-timeout-minutes', value(), 1, 24 * 60, false) * 60_000;

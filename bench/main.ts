@@ -89,7 +89,7 @@ async function main(): Promise<number> {
           error: message,
         });
         // A worker left behind by a failed run would compete with the next scenario.
-        await stack.stopWorker().catch(() => undefined);
+        await stack.stopWorkers().catch(() => undefined);
       }
     }
   } finally {
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   console.log('');
   console.log(`machine: ${formatMachine(machine)}`);
   console.log(
-    `options: scale ${args.options.scale}, concurrency ${args.options.concurrency}, latency ${args.options.latencyMs} ms`,
+    `options: scale ${args.options.scale}, concurrency ${args.options.concurrency}, latency ${args.options.latencyMs} ms, workers ${args.options.workers}`,
   );
   const { passed, withTarget } = output.summary;
   const errors = output.summary.errors + (ablation?.cells.filter((c) => c.error !== undefined).length ?? 0);

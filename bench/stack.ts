@@ -11,8 +11,8 @@ import { startWorker, type WorkerProcess, type WorkerSettings } from './worker-p
 
 /**
  * The bench's own stack, separate from any `npm start` stack: a Temporal dev server on a fresh
- * SQLite file in a temporary directory and free ports (never 7233/8233), the simulator host, and a
- * worker per scenario. `close()` stops everything it started, whatever state it is in.
+ * SQLite file in a temporary directory and free ports (never 7233/8233), the simulator host, and
+ * workers per measured run. `close()` stops everything it started, whatever state it is in.
  */
 export class BenchStack {
   readonly dir: string;
@@ -20,7 +20,7 @@ export class BenchStack {
   sims: SimProcess | undefined;
   client: Client | undefined;
   private connection: Connection | undefined;
-  private worker: WorkerProcess | undefined;
+  private readonly workers: WorkerProcess[] = [];
   private workerCount = 0;
   private closed = false;
 
@@ -76,29 +76,39 @@ export class BenchStack {
     say(`Temporal at ${this.devServer.address}; logs in ${this.dir}`);
   }
 
-  /** A fresh worker (stopping the previous one) on its own task queue, configured for one scenario. */
-  async startWorker(name: string, settings: Omit<WorkerSettings, 'taskQueue'>): Promise<WorkerProcess> {
-    await this.stopWorker();
-    if (!this.devServer || !this.sims) throw new Error('the bench stack is not started');
+  /**
+   * Fresh workers (stopping the previous ones) on a task queue of their own, configured for one
+   * scenario: `count` processes of one build, so one version, made current once. Resolves with the queue.
+   */
+  async startWorkers(name: string, settings: Omit<WorkerSettings, 'taskQueue'>, count = 1): Promise<string> {
+    await this.stopWorkers();
+    const { devServer, sims } = this;
+    if (!devServer || !sims) throw new Error('the bench stack is not started');
     this.workerCount += 1;
     const taskQueue = `bench-${this.workerCount}-${name}`;
-    this.worker = await startWorker({
-      projectRoot: this.projectRoot,
-      logFile: path.join(this.dir, `worker-${this.workerCount}-${name}.log`),
-      temporalAddress: this.devServer.address,
-      wpsUrl: this.sims.wpsUrl,
-      authingUrl: this.sims.authingUrl,
-      credentials: this.credentials,
-      settings: { ...settings, taskQueue },
-    });
-    return this.worker;
+    for (let i = 0; i < count; i++) {
+      const logName = `worker-${this.workerCount}-${name}${i > 0 ? `-${i + 1}` : ''}.log`;
+      this.workers.push(
+        await startWorker({
+          projectRoot: this.projectRoot,
+          logFile: path.join(this.dir, logName),
+          temporalAddress: devServer.address,
+          wpsUrl: sims.wpsUrl,
+          authingUrl: sims.authingUrl,
+          credentials: this.credentials,
+          settings: { ...settings, taskQueue },
+          makeCurrent: i === 0,
+        }),
+      );
+    }
+    return taskQueue;
   }
 
-  /** Stops the current worker; returns its peak RSS in bytes, if known. */
-  async stopWorker(): Promise<number | undefined> {
-    const worker = this.worker;
-    this.worker = undefined;
-    return worker ? worker.stop() : undefined;
+  /** Stops the current workers; returns the first one's peak RSS in bytes, if known. */
+  async stopWorkers(): Promise<number | undefined> {
+    const workers = this.workers.splice(0);
+    const peaks = await Promise.all(workers.map((w) => w.stop()));
+    return peaks[0];
   }
 
   /** The end of each log, for a failure report. */
@@ -111,7 +121,7 @@ export class BenchStack {
   async close(keep: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.stopWorker().catch(() => undefined);
+    await this.stopWorkers().catch(() => undefined);
     await this.sims?.stop().catch(() => undefined);
     await this.devServer?.stop().catch(() => undefined);
     // Last: calls still in flight (a result's long poll) then fail on the stopped server, not on a closed channel.

@@ -15,7 +15,7 @@ export interface WorkerSettings {
   maxConcurrentActivities: number;
   /** WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND; unset: no task-queue limit. */
   activitiesPerSecond?: number;
-  /** WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (this one process's pacer); unset: no pacing. */
+  /** WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (each process's own pacer); unset: no pacing. */
   callsPerSecond?: number;
   /** A layer switched off: the worker runs as bench/ablated-worker.ts makes it; unset: the product's. */
   ablate?: WorkerSwitch;
@@ -38,6 +38,8 @@ interface StartWorkerOptions {
   credentials: Record<string, string>;
   settings: WorkerSettings;
   readyTimeoutMs?: number;
+  /** Make its version current (default); not for a further worker of one build, whose version already is. */
+  makeCurrent?: boolean;
 }
 
 /** Prefixes of variables the worker reads that must come from the bench, not the user's shell. */
@@ -101,7 +103,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     // Bundling the workflow code at start takes a while on a busy machine.
     const log = await waitUntilLogged(worker, WORKER_STARTED, options.readyTimeoutMs ?? 180_000);
     // It gets runs once its version is current (docs/operations.md, "Versions and upgrades").
-    await makeWorkerCurrent(dist, env, log);
+    if (options.makeCurrent !== false) await makeWorkerCurrent(dist, env, log);
   } catch (err) {
     await stop();
     throw err;

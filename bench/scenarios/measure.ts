@@ -8,8 +8,8 @@ import type { WorkerSwitch } from '../ablated-worker';
 import type { Faults, ScenarioContext } from './types';
 
 /**
- * One measured run, shared by the scenarios: a fresh directory and faults in the simulators, a fresh
- * worker, the request through Temporal; then the simulators' counters, the histories, every leaver's
+ * One measured run, shared by the scenarios: a fresh directory and faults in the simulators, fresh
+ * workers, the request through Temporal; then the simulators' counters, the histories, every leaver's
  * outcome against the directories, and the worker's peak memory.
  */
 
@@ -21,8 +21,13 @@ export interface MeasureSpec {
   faults: Faults;
   /** The worker's per-vendor activities per second; unset: no limit. */
   activitiesPerSecond?: number;
-  /** The worker's per-vendor calls per second (its call pacer); unset: no pacing. */
+  /**
+   * Per-vendor calls per second of all the run's workers together; unset: no pacing. Each process's
+   * pacer gets it ÷ `workers`, as README's configuration table tells an operator.
+   */
   callsPerSecond?: number;
+  /** Worker processes on the run's task queue (`--workers`); unset: 1. */
+  workers?: number;
   /** The leaver (1-based) both vendors refuse to act on; left out of the outcome check. */
   refused?: number;
   /** A layer switched off in the worker (bench/ablated-worker.ts); unset: the product's worker. */
@@ -35,10 +40,12 @@ export interface Measurement {
   wallMs: number;
   leavers: number;
   concurrency: number;
+  workers: number;
   status: string;
   sims: SimStats;
   history: HistoryStats;
   check: OutcomeCheck;
+  /** The first worker's. */
   peakRssBytes: number | undefined;
 }
 
@@ -52,18 +59,23 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
     wps: refused ? [refused.wpsUserId] : [],
     authing: refused ? [refused.authingUserId] : [],
   });
-  const worker = await stack.startWorker(spec.name, {
-    // The product's default (20) unless the run asks for more lanes than that.
-    maxConcurrentActivities: Math.max(20, spec.concurrency),
-    ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
-    ...(spec.callsPerSecond !== undefined ? { callsPerSecond: spec.callsPerSecond } : {}),
-    ...(spec.ablate !== undefined ? { ablate: spec.ablate } : {}),
-  });
+  const workers = spec.workers ?? 1;
+  const taskQueue = await stack.startWorkers(
+    spec.name,
+    {
+      // The product's default (20) unless the run asks for more lanes than that.
+      maxConcurrentActivities: Math.max(20, spec.concurrency),
+      ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
+      ...(spec.callsPerSecond !== undefined ? { callsPerSecond: spec.callsPerSecond / workers } : {}),
+      ...(spec.ablate !== undefined ? { ablate: spec.ablate } : {}),
+    },
+    workers,
+  );
   try {
     const request = benchRequest(`bench-${context.tag}-${spec.name}`, spec.leavers);
     say(`${spec.name}: ${spec.leavers.toLocaleString('en-US')} leavers, concurrency ${spec.concurrency}`);
     const run = await runRequest(client, request, {
-      taskQueue: worker.taskQueue,
+      taskQueue,
       concurrency: spec.concurrency,
       timeoutMs: context.options.runTimeoutMs,
       ...(spec.deadlineMs !== undefined ? { deadlineMs: spec.deadlineMs } : {}),
@@ -73,11 +85,12 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
     const simStats = await sims.stats();
     const history = await historyStats(client, run.workflowIds);
     const check = await checkOutcomes(sims, await outcomesOf(client, run), refused?.employeeId);
-    const peakRssBytes = await stack.stopWorker();
+    const peakRssBytes = await stack.stopWorkers();
     return {
       wallMs: run.wallMs,
       leavers: spec.leavers,
       concurrency: spec.concurrency,
+      workers,
       status: run.result.status,
       sims: simStats,
       history,
@@ -85,7 +98,7 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
       peakRssBytes,
     };
   } finally {
-    await stack.stopWorker();
+    await stack.stopWorkers();
   }
 }
 
@@ -103,7 +116,8 @@ export function timingFigures(prefix: string, label: string, m: Measurement, lat
       `vendor calls in flight, most at once${label} (both vendors)`,
       m.sims.inFlight.peak,
       'number',
-      { op: '<=', value: m.concurrency },
+      // A run's call slots are per worker process.
+      { op: '<=', value: m.concurrency * m.workers },
     ),
     figure(
       `${prefix}callsInFlightMean`,

@@ -7,12 +7,13 @@ import type { BenchOptions, Scenario, ScenarioContext, ScenarioResult } from './
 
 /**
  * 2. Rate limit: each simulator allows R calls per second (in any sliding second) and answers 429
- * above it. The bench runs ONE worker process, configured as an operator would for that limit:
- * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND = R: the worker's call pacer
- *   (activities/shared/call-pacer.ts) spaces every HTTP exchange to a vendor at least 1/R s apart,
- *   so no sliding second holds more than R calls (per process: with N workers it would be R ÷ N).
+ * above it. The bench runs N worker processes on one task queue (`--workers`, default 1), configured
+ * as an operator would for that limit (README, configuration):
+ * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND = R ÷ N: each worker's call pacer
+ *   (activities/shared/call-pacer.ts) spaces its HTTP exchanges to a vendor at least N/R s apart,
+ *   so no sliding second holds more than R calls from all of them.
  * - WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND = R ÷ 3 × 1.25 (see
- *   ACTIVITY_HEADROOM): the task queues' global cap, a little above the pacer's pace.
+ *   ACTIVITY_HEADROOM): the task queues' global cap, a little above the pacers' pace.
  * The run gets enough lanes (at least 16) for the limit, not the concurrency, to be what binds; and
  * enough leavers that every lane is used (a request over 1,000 leavers runs as chunk runs of one
  * lane each, at most `concurrency` at a time) and the calls last at least 10 s at R, whatever the
@@ -68,6 +69,7 @@ export function rateLimitSpec(options: BenchOptions): MeasureSpec {
     faults: { latencyMs: options.latencyMs, rateLimitPerSecond: r },
     activitiesPerSecond: (r / CALLS_PER_ACTIVITY) * ACTIVITY_HEADROOM,
     callsPerSecond: r,
+    workers: options.workers,
   };
 }
 
@@ -78,7 +80,7 @@ export const rateLimit: Scenario = {
     const { options } = context;
     const r = options.rateLimit;
     const spec = rateLimitSpec(options);
-    const { leavers, concurrency, faults, activitiesPerSecond, callsPerSecond } = spec;
+    const { leavers, concurrency, faults, activitiesPerSecond, callsPerSecond, workers } = spec;
     const m = await measure(context, spec);
 
     const wps = achievedPerSecond(m.sims.wps);
@@ -87,7 +89,15 @@ export const rateLimit: Scenario = {
     return {
       name: this.name,
       title: this.title,
-      settings: { leavers, concurrency, rateLimitPerSecond: r, activitiesPerSecond, callsPerSecond, faults },
+      settings: {
+        leavers,
+        concurrency,
+        rateLimitPerSecond: r,
+        activitiesPerSecond,
+        callsPerSecond,
+        workers,
+        faults,
+      },
       figures: [
         figure('wallMs', 'wall time', m.wallMs, 'ms'),
         figure('wpsPerSecond', 'WPS 365 accepted calls per second', wps, 'per-second'),

@@ -18,6 +18,8 @@ export interface BenchOptions {
   /** Simulated latency of every vendor call, ms. */
   latencyMs: number;
   runTimeoutMs: number;
+  /** Worker processes on one task queue in the rate-limit scenario (and the ablation's queue rate). */
+  workers: number;
 }
 
 /** A fault-free throughput run that the fault scenario can compare itself with. */

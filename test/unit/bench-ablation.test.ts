@@ -4,8 +4,11 @@ import type { AuthingDirectory, BatchInput, WpsDirectory } from '../../activitie
 import { authingFailure } from '../../activities/authing/errors';
 import { VendorError } from '../../activities/shared/errors';
 import { mapWpsFailure } from '../../activities/wps/errors';
-import { formatAblation, type AblationCell } from '../../bench/ablation';
+import { formatAblation, runAblation, type AblationCell } from '../../bench/ablation';
 import { parseArgs, UsageError } from '../../bench/args';
+import * as measureModule from '../../bench/scenarios/measure';
+import { rateLimitSpec } from '../../bench/scenarios/rate-limit';
+import type { ScenarioContext } from '../../bench/scenarios/types';
 import { interceptors } from '../../bench/no-activity-retry';
 import { loadWorkerConfig } from '../../worker/config';
 import type { OffboardingWorkerOptions } from '../../worker/worker';
@@ -46,6 +49,87 @@ describe('bench --ablate options', () => {
     expect(() => parseArgs(['--ablation', 'pacer,retries'])).toThrow(UsageError);
     expect(() => parseArgs(['--ablation', ''])).toThrow(UsageError);
     expect(() => parseArgs(['--ablate', '--scenarios', 'scale'])).toThrow(/not scale/);
+  });
+
+  it('--workers N: worker processes on the task queue, 1 unless told, a whole number from 1 to 8', () => {
+    expect(parseArgs([]).options.workers).toBe(1);
+    expect(parseArgs(['--workers', '2']).options.workers).toBe(2);
+    expect(parseArgs(['--ablate', '--workers=8']).options.workers).toBe(8);
+    for (const bad of ['0', '9', '1.5', 'two', '']) {
+      expect(() => parseArgs(['--workers', bad])).toThrow(/--workers must be a whole number from 1 to 8/);
+    }
+    expect(() => parseArgs(['--workers'])).toThrow(UsageError);
+  });
+});
+
+describe('the ablation with several workers', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('queue-rate runs the rate-limit scenario with 2 workers, against a baseline of 2 workers', async () => {
+    const runs: measureModule.MeasureSpec[] = [];
+    jest.spyOn(measureModule, 'measure').mockImplementation((_context, spec) => {
+      runs.push(spec);
+      const vendor = { calls: 100, throttled: 0, accepted: 100, firstAcceptedAt: 0, lastAcceptedAt: 4_000 };
+      return Promise.resolve({
+        wallMs: 10_000,
+        leavers: spec.leavers,
+        concurrency: spec.concurrency,
+        workers: spec.workers ?? 1,
+        status: 'completed',
+        sims: { wps: vendor, authing: vendor, inFlight: { peak: 20, mean: 5 } },
+        check: { leavers: spec.leavers, correct: spec.leavers, examples: [] },
+      } as unknown as measureModule.Measurement);
+    });
+    const options = parseArgs(['--ablation', 'queue-rate,pacer', '--scenarios', 'rate-limit']).options;
+    const context = { options, tag: 't', say: () => undefined } as unknown as ScenarioContext;
+    const result = await runAblation(context, ['rate-limit'], ['queue-rate', 'pacer']);
+
+    expect(runs.map((r) => [r.name, r.workers, r.activitiesPerSecond !== undefined])).toEqual([
+      ['rate-limit-baseline', 1, true],
+      ['rate-limit-baseline-2-workers', 2, true],
+      ['rate-limit-queue-rate-2-workers', 2, false],
+      ['rate-limit-pacer', 1, true],
+    ]);
+    // The call pace is the vendor's R, all workers together (measure gives each process R ÷ N).
+    expect(runs.every((r) => r.callsPerSecond === 30 || r.name.endsWith('-pacer'))).toBe(true);
+    const table = formatAblation(result).split('\n');
+    expect(table.slice(2).map((row) => row.split(' | ').slice(0, 2).join(' | '))).toEqual([
+      '| — (baseline) | rate-limit',
+      '| — (baseline) | rate-limit, 2 workers',
+      '| queue-rate | rate-limit, 2 workers',
+      '| pacer | rate-limit',
+    ]);
+    // 20 calls in flight: within 16 slots in each of 2 workers, not within 16 in one.
+    expect(result.cells.map((c) => c.missed?.includes('in flight'))).toEqual([true, false, false, true]);
+    expect(table[3]).toContain('| 20 (of 16 × 2) |');
+
+    runs.length = 0;
+    const two = parseArgs([
+      '--ablation',
+      'queue-rate',
+      '--scenarios',
+      'rate-limit',
+      '--workers',
+      '2',
+    ]).options;
+    await runAblation({ ...context, options: two }, ['rate-limit'], ['queue-rate']);
+    expect(runs.map((r) => [r.name, r.workers])).toEqual([
+      ['rate-limit-baseline-2-workers', 2],
+      ['rate-limit-queue-rate-2-workers', 2],
+    ]);
+  });
+
+  it("a run's N workers poll one task queue, each paced at R ÷ N, the queue rate unchanged", async () => {
+    const startWorkers = jest.fn().mockRejectedValue(new Error('no stack here'));
+    const stack = { sims: { reset: () => Promise.resolve() }, client: {}, startWorkers };
+    const options = parseArgs(['--scenarios', 'rate-limit', '--workers', '2']).options;
+    const context = { stack, options, tag: 't', say: () => undefined } as unknown as ScenarioContext;
+    await expect(measureModule.measure(context, rateLimitSpec(options))).rejects.toThrow('no stack here');
+    expect(startWorkers).toHaveBeenCalledWith(
+      'rate-limit',
+      expect.objectContaining({ callsPerSecond: 15, activitiesPerSecond: 12.5 }),
+      2,
+    );
   });
 });
 
