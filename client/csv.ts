@@ -2,11 +2,10 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
 /**
- * CSV (RFC 4180) through csv-parse and csv-stringify. Reads quoted fields (commas, line breaks,
- * `""`), CRLF, LF or CR line ends (mixed too), a UTF-8 byte order mark and a missing final line end;
- * blank lines are skipped (spreadsheet exports often end with some). Every record keeps the line it
- * starts on, for error messages. A bare quote or text after a closing quote is refused; records of
- * unequal length are read, for the caller to report every one of them at once.
+ * CSV (RFC 4180) through csv-parse and csv-stringify: CRLF, LF or CR line ends (mixed too), a byte
+ * order mark; blank lines skipped (spreadsheet exports often end with some). Every record keeps the
+ * line it starts on, for error messages; records of unequal length are read, for the caller to
+ * report every one of them at once.
  */
 
 export interface CsvRecord {
@@ -74,12 +73,10 @@ export function parseCsv(text: string): CsvRecord[] {
 }
 
 /**
- * CSV text with CRLF line ends, as RFC 4180 says. A cell a spreadsheet would run as a formula
- * (starting with `=`, `+`, `-`, `@`, tab or CR, or a full-width `＝＋－＠`) is written with a `'`
- * before it (OWASP's advice; csv-stringify's `escape_formulas`): result CSVs carry vendor messages,
- * and operators open them in spreadsheets. No column is exempt, ids included: a phone-number id
- * `+8613800000000` is harmless, but `+1+cmd|...` is not, and a spreadsheet would read the former
- * as a number and drop its `+` anyway. Importers strip the one leading `'` (docs/cli.md).
+ * CSV text with CRLF line ends, as RFC 4180 says. A cell a spreadsheet would run as a formula is
+ * written with a `'` before it (OWASP's advice; csv-stringify's `escape_formulas`): result CSVs carry
+ * vendor messages, and operators open them in spreadsheets. No column is exempt, ids included
+ * (`+1+cmd|...`; a spreadsheet would drop a phone number's `+` anyway): docs/cli.md.
  */
 export function toCsv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
   // A line break of any kind is quoted (csv-stringify quotes only `\r\n` once it is told the delimiter).

@@ -2,15 +2,12 @@ import { printParseErrorCode, visit, type JSONPath } from 'jsonc-parser';
 import { shownKey } from '../workflows/validation';
 
 /**
- * Places in a JSON text, as lines and columns. `JSON.parse` gives the value, but names no position
- * in some of its messages (and quotes the text around the error, which may hold people's ids), so
- * the text is also walked with jsonc-parser (VS Code's JSON parser; in its strict options it refuses
- * what `JSON.parse` refuses) for the first problem, and, when a parsed value is refused by
- * validation, for where the values of the given JSON paths start (`locateJsonValues`).
- *
- * A key given twice in one object is refused too: `JSON.parse` would silently keep the last, so a
- * request could say two things and be read as one. The value comes from `JSON.parse`, not from
- * jsonc-parser, whose `parse` would set a `"__proto__"` key as the object's prototype.
+ * Places in a JSON text, as lines and columns. `JSON.parse` gives the value but not always a position
+ * (and quotes the text around an error, which may hold people's ids), so the text is also walked with
+ * jsonc-parser (strict: it refuses what `JSON.parse` refuses) for the first problem, and for where
+ * values start (`locateJsonValues`). A key given twice in one object is refused: `JSON.parse` would
+ * silently keep the last. The value comes from `JSON.parse`, not from jsonc-parser, whose `parse`
+ * would set a `"__proto__"` key as the object's prototype.
  */
 
 export interface JsonSyntaxProblem {

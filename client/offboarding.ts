@@ -41,10 +41,7 @@ export interface StartOptions {
   runOptions?: RunOptions;
   /** Shown in the Web UI after the request id, e.g. "retry of hr-42". */
   note?: string;
-  /**
-   * Most leavers in one part of a request too large for one payload. Default `PART_MAX_LEAVERS`
-   * (5,000); a part also stays within `PART_MAX_BYTES` (256 KiB, a worst-case estimate), which binds first for most ids.
-   */
+  /** Most leavers in one part of a request too large for one payload (workflows/plan.ts). */
   leaversPerPart?: number;
 }
 
@@ -92,12 +89,8 @@ export function requestDigest(valid: ValidRequest): string {
 /**
  * Validates locally (nothing starts on a bad request), then starts the run. Idempotent: the
  * workflow id is derived from `requestId`, so a second submission of the same request leads to the
- * existing run, and the same `requestId` with different content is refused.
- *
- * A request too large for one payload travels in parts: the start carries the first, and the rest
- * go as updates, several at once, each with an update id naming its range, so a repeated submission
- * (a retried HR event, a CLI run again after a dropped connection) delivers each part once
- * (./parts.ts). The run touches nothing until every part has arrived.
+ * existing run, and the same `requestId` with different content is refused. A request too large for
+ * one payload travels in parts (./parts.ts); the run touches nothing until every part has arrived.
  */
 export async function startOffboarding(
   client: Client,
@@ -155,9 +148,8 @@ export async function resultOf(client: Client, requestId: string): Promise<Compl
 }
 
 /**
- * How a run ended: its result, or, for a run that ended Canceled or Failed (its deadline passed with
- * leavers not cut), which has none, its `report` (a worker answers it by replaying the run). Waits
- * for a run still open.
+ * How a run ended: its result, or, for a Canceled or Failed run, which has none, its `report` (a
+ * worker answers it by replaying the run). Waits for a run still open.
  */
 export async function endOf(client: Client, workflowId: string): Promise<OffboardingResult> {
   const handle = client.workflow.getHandle<typeof offboarding>(workflowId);
@@ -226,9 +218,8 @@ async function whileOpen<T>(
 }
 
 /**
- * The run's progress. For a run in chunks, the batches and counts of the chunks under way are added
- * to those of the chunks that ended (the parent's own figures), so that progress moves batch by
- * batch. A chunk that ends between the two queries is counted once, by the parent, or not yet.
+ * The run's progress, with the counts of its chunks under way added (Progress.runningChunks). A
+ * chunk that ends between the two queries is counted once, by the parent, or not yet.
  */
 export async function progressOf(client: Client, requestId: string): Promise<Progress> {
   const progress = await handleOf(client, requestId).query(progressQuery);
@@ -250,10 +241,7 @@ export async function progressOf(client: Client, requestId: string): Promise<Pro
   return progress;
 }
 
-/**
- * The reason goes first (a signal), then Temporal's own cancellation, so the run ends Canceled in
- * the Web UI, as when an operator cancels it there.
- */
+/** The reason goes first (a signal), then Temporal's own cancellation, so the run ends Canceled. */
 export async function cancelOffboarding(client: Client, requestId: string, reason?: string): Promise<void> {
   await whileOpen(client, requestId, 'cancelled', async (h) => {
     await h.signal(cancelSignal, reason);

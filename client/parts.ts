@@ -18,11 +18,9 @@ export function partId(part: LeaverPart): string {
 
 /**
  * Sends the parts after the first (which the start carried) as `addLeaversAt` updates, `inFlight`
- * at a time, each with its offset in the request and an update id naming its range: a submission
- * sent again (a retried HR event, the CLI run again after a dropped connection) re-sends the same
- * parts, which Temporal de-duplicates. One cut differently (another client version) is refused as
- * overlapping the leavers already in, rather than mixed in. Resolves once every part is in; rejects
- * with the first refusal otherwise.
+ * at a time: a submission sent again (a retried HR event, the CLI after a dropped connection) re-sends
+ * the same parts, which Temporal de-duplicates by `partId`; one cut differently is refused as
+ * overlapping. Resolves once every part is in; rejects with the first refusal otherwise.
  */
 export async function sendParts(
   handle: WorkflowHandle,

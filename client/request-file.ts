@@ -6,10 +6,9 @@ import { CsvSyntaxError, parseCsv } from './csv';
 import { jsonPathText, locateJsonValues, parseJson, type JsonPath, type JsonPosition } from './json-syntax';
 
 /**
- * Reads an offboarding request from a JSON file (the request itself) or a CSV file (its leavers,
- * one per line, under an `employeeId,wpsUserId,authingUserId` header in any order; the request's
- * own fields come from the caller, e.g. CLI flags). Every problem is reported at once, by place:
- * a CSV problem names its line and column, a JSON problem its line and column, and its field.
+ * Reads an offboarding request from a JSON file (the request itself) or a CSV file (its leavers, one
+ * a line; the request's own fields come from the caller's flags). Every problem is reported at once,
+ * by line and column, and a JSON problem by its field too.
  */
 
 export type RequestFileFormat = 'json' | 'csv';
@@ -143,13 +142,12 @@ function fromJson(text: string, fields: RequestFields, file: string, labels: Fie
 }
 
 /**
- * Validation issues of a JSON request, each named by its field and placed at the line and column of
- * its value (of the leaver, or of the whole request, when the field is missing), in file order, as a
- * reader goes through the file.
+ * Validation issues of a JSON request, each named by its field and placed at its value (a missing
+ * one's: the object that lacks it), in file order.
  */
 function jsonProblems(text: string, issues: readonly ValidationIssue[], input: unknown): FileProblem[] {
   const paths = issues.map((issue) => issuePath(issue.field, input));
-  // Each path's ancestors too: a field that is missing is shown at the object that lacks it.
+  // Each path's ancestors too, for a missing field.
   const candidates = paths.flatMap((path) => path.map((_, n) => path.slice(0, path.length - n)).concat([[]]));
   const positions = locateJsonValues(text, candidates);
   const placed = issues.map((issue, n) => {

@@ -94,9 +94,3 @@ export function runOptionsFrom(inputs: RunOptionInputs, env: Record<string, stri
 }
 
 const NOT_FOUND_ENV = 'OFFBOARDING_NOT_FOUND_THRESHOLD';
-
-/** The environment variables read, for help texts. */
-export const RUN_OPTION_ENV = [
-  ...SETTINGS.map((s) => `${s.flag} (default $${s.env})`),
-  `--not-found-threshold (default $${NOT_FOUND_ENV})`,
-];

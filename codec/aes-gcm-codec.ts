@@ -4,18 +4,10 @@ import { temporal } from '@temporalio/proto';
 import { KEY_ID_PATTERN, type Keyring } from './keys';
 
 /**
- * Encrypts every payload with AES-256-GCM, so that what Temporal stores (workflow inputs and results,
- * activity arguments and results, signals, queries, updates, memo, summaries, encoded failure
- * attributes) holds no leaver id in clear.
- *
- * The wire format is the one of Temporal's encryption samples (TypeScript, Go, Python), so their codec
- * servers and tools read ours: the whole original Payload (metadata included) is serialised with
- * protobuf and encrypted; the result is `iv (12 bytes) || ciphertext || tag (16 bytes)`, with metadata
- * `encoding: binary/encrypted` and `encryption-key-id: <id>`. The key id is what lets keys rotate:
- * a payload names the key that can open it.
- *
- * Node only (node:crypto): it runs in the client and in the worker outside the workflow sandbox,
- * never in workflow code.
+ * Encrypts every payload with AES-256-GCM, so that what Temporal stores holds no leaver id in clear;
+ * the format of Temporal's encryption samples, so their tools read ours (docs/codec.md, "Format").
+ * A payload names the key that opens it, which lets keys rotate. Node only (node:crypto): never in
+ * workflow code.
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';

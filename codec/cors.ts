@@ -1,16 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * CORS for the codec server: the Web UI calls it from the operator's browser, from the UI's origin.
- * Only listed origins get CORS headers; a request from any other origin is refused outright (the
- * browser would hide the answer anyway, but the codec should not even run). Requests without an
- * Origin header (the `temporal` CLI, curl, other servers) are not a CORS matter and pass on to
- * authentication.
- *
- * Credentials are allowed (`Access-Control-Allow-Credentials: true`) for a UI configured with
- * TEMPORAL_CODEC_INCLUDE_CREDENTIALS (cookies of an authenticating proxy) or
- * TEMPORAL_CODEC_PASS_ACCESS_TOKEN (an Authorization header); that is why origins are echoed one by
- * one and `*` is not accepted.
+ * CORS for the codec server, which the Web UI calls from the operator's browser. A request from an
+ * unlisted origin is refused outright (the browser would hide the answer, but the codec should not
+ * even run); one without an Origin header (the CLI, curl) is no CORS matter and goes on to
+ * authentication. Credentials are allowed (a UI with TEMPORAL_CODEC_INCLUDE_CREDENTIALS or
+ * TEMPORAL_CODEC_PASS_ACCESS_TOKEN), which is why origins are echoed one by one and `*` is refused.
  */
 
 /**

@@ -5,13 +5,9 @@ import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import { keyringFromEnv, requireKeyring, type Keyring } from './keys';
 
 /**
- * The data converter for `Worker.create({ dataConverter })` and `new Client({ dataConverter })`.
- *
- * The codec runs outside the workflow sandbox (the worker encodes and decodes around it), so no
- * `payloadConverterPath` is needed and a prebuilt workflow bundle stays valid. To encrypt failure
- * messages raised inside workflow code as well, bundle with
- * `bundleWorkflowCode({ failureConverterPath: FAILURE_CONVERTER_PATH })`; failures raised in
- * activities and by the client are covered by this converter alone.
+ * The data converter for `Worker.create({ dataConverter })` and `new Client({ dataConverter })`. The
+ * codec runs outside the workflow sandbox, so a prebuilt bundle stays valid; failures raised in
+ * workflow code need the bundle made with `failureConverterPath` (worker/workflow-bundle.ts).
  */
 
 /** The module exporting the encoding failure converter (see failure-converter.ts). */

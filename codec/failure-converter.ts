@@ -6,10 +6,8 @@ import { DefaultFailureConverter } from '@temporalio/common';
  * error, a validation message), so with encryption on they travel as `encodedAttributes` and the
  * history shows "Encoded failure".
  *
- * Loaded by path (`failureConverterPath`): by the client and the worker through `dataConverter`, and
- * by `bundleWorkflowCode({ failureConverterPath })` for failures raised in workflow code. Imports
- * only @temporalio/common, so it is safe inside the workflow sandbox. Decoding does not depend on
- * this setting: any side reads encoded and plain failures alike, so processes can be switched over
+ * Loaded by path (`failureConverterPath`), also into the workflow bundle: it imports only
+ * @temporalio/common. Any side decodes encoded and plain failures alike, so processes can switch over
  * one at a time.
  */
 export const failureConverter = new DefaultFailureConverter({ encodeCommonAttributes: true });

@@ -2,17 +2,10 @@ import { ConfigError, readEnv, secretVariable, type Env } from '../config/env';
 import { defaultKeyId, generateKeyLine, KEYRING_ENV, KEYS_VARIABLE } from './keys';
 
 /**
- * Prints a new payload encryption key as one PAYLOAD_CODEC_KEYS entry:
- *
- *   node dist/codec/generate-key.js                # k2026-11:<base64 of 32 random bytes>
- *   node dist/codec/generate-key.js k202611301015  # with a chosen key id
- *
- * The key goes to stdout only, so that it can be piped straight into a secret store.
- *
- * When PAYLOAD_CODEC_KEYS or PAYLOAD_CODEC_KEYS_FILE is set (as in every container of the compose
- * deployment), an id already listed there is refused (exit 2): appended, it would make every process
- * refuse to start ("listed twice"). The default id, the month, is the one deploy/prepare.sh gives the
- * first key, so a rotation in the month of the deployment needs an explicit id.
+ * `node dist/codec/generate-key.js [KEY_ID]` prints a new PAYLOAD_CODEC_KEYS entry, to stdout only
+ * (docs/codec.md, "Keys"). An id already in the configured keys is refused (exit 2): appended, it
+ * would stop every process ("listed twice"); deploy/prepare.sh gives the first key the default id, the
+ * month, so a rotation in the month of the deployment needs an explicit id.
  */
 
 /** The key ids of a `keyId:base64key` list, read leniently: only ids are taken, never key material. */

@@ -3,15 +3,9 @@ import { z } from 'zod';
 import { ConfigError, readEnv, secret, secretVariable, type Env } from '../config/env';
 
 /**
- * The payload encryption keys, from the environment:
- *
- * - `PAYLOAD_CODEC_KEYS` (or `PAYLOAD_CODEC_KEYS_FILE`): `keyId:base64key` entries separated by
- *   commas or newlines; each key exactly 32 bytes (AES-256), each id `[A-Za-z0-9._-]{1,64}`.
- * - `PAYLOAD_CODEC_KEY_ID`: the id that new payloads are encrypted with. Default: the first listed.
- *   Every listed key can still decrypt, which is what lets keys rotate.
- *
- * Key material lives only in `KeyObject`s, which print as `SecretKeyObject { type: 'secret' }` and
- * serialise to `{}`: a keyring that ends up in a log line shows no key.
+ * The payload encryption keys, from PAYLOAD_CODEC_KEYS(_FILE) and PAYLOAD_CODEC_KEY_ID (docs/codec.md,
+ * "Keys"). Key material lives only in `KeyObject`s, which print as `SecretKeyObject { type: 'secret' }`
+ * and serialise to `{}`: a keyring that ends up in a log line shows no key.
  */
 
 export const KEYS_VARIABLE = 'PAYLOAD_CODEC_KEYS';

@@ -5,20 +5,8 @@ import { flag, list, port, readEnv, secret, wholeNumber, type Env } from '../con
 import { requireKeyring, type Keyring } from './keys';
 
 /**
- * The codec server's settings, read once from the environment:
- *
- * | variable                                        | meaning                                                       | default                                         |
- * | ----------------------------------------------- | ------------------------------------------------------------- | ----------------------------------------------- |
- * | `PAYLOAD_CODEC_KEYS`(`_FILE`), `…_KEY_ID`        | the keyring (keys.ts); required here                          | none                                            |
- * | `CODEC_SERVER_HOST`                             | address to bind                                               | `127.0.0.1`                                     |
- * | `CODEC_SERVER_PORT`                             | port (0: any free one)                                        | `8888`                                          |
- * | `CODEC_CORS_ORIGINS`                            | comma-separated browser origins (the Web UI's)                | `http://localhost:8233,http://127.0.0.1:8233`   |
- * | `CODEC_SERVER_TOKEN` (or `_FILE`)               | comma-separated bearer tokens, each at least 16 characters    | none                                            |
- * | `CODEC_SERVER_ALLOW_UNAUTHENTICATED_LOOPBACK`   | `true`: no token needed from this machine; loopback bind only | `false`                                         |
- * | `CODEC_SERVER_TLS_CERT_FILE`, `…_TLS_KEY_FILE`   | serve https (needed for the UI's pass-access-token mode)      | plain http                                      |
- * | `CODEC_SERVER_MAX_BODY_BYTES`                   | largest request body                                          | 4 MiB                                           |
- *
- * At least one way in must be configured: tokens, or unauthenticated loopback (local stack only).
+ * The codec server's settings, read once from the environment (table: docs/codec.md, "The codec
+ * server"). At least one way in must be configured: tokens, or unauthenticated loopback (local stack only).
  */
 export interface CodecServerConfig {
   host: string;

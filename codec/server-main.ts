@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, type Env } from '../config/env';
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import { anyOf, bearerTokenAuthorizer, loopbackAuthorizer, type Authorizer } from './auth';
 import { codecServerConfigFromEnv, type CodecServerConfig } from './server-config';
-import { createCodecRequestHandler, createCodecServer } from './server';
+import { createCodecServer } from './server';
 
 /**
  * The codec server as a process: `node dist/codec/server-main.js`, configured by the variables
@@ -50,21 +49,13 @@ export async function startCodecServer(
     log,
     ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
   };
-  let server: http.Server;
-  if (config.tls) {
-    const tlsServer = https.createServer(
-      {
-        cert: readTlsFile('CODEC_SERVER_TLS_CERT_FILE', config.tls.certFile),
-        key: readTlsFile('CODEC_SERVER_TLS_KEY_FILE', config.tls.keyFile),
-      },
-      createCodecRequestHandler(options),
-    );
-    tlsServer.requestTimeout = 30_000;
-    tlsServer.headersTimeout = 10_000;
-    server = tlsServer;
-  } else {
-    server = createCodecServer(options);
-  }
+  const server = createCodecServer(
+    options,
+    config.tls && {
+      cert: readTlsFile('CODEC_SERVER_TLS_CERT_FILE', config.tls.certFile),
+      key: readTlsFile('CODEC_SERVER_TLS_KEY_FILE', config.tls.keyFile),
+    },
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { PayloadCodec } from '@temporalio/common';
 import { PayloadDecryptionError } from './aes-gcm-codec';
 import type { Authorizer } from './auth';
@@ -6,18 +7,10 @@ import { corsPolicy, DEFAULT_ALLOWED_HEADERS } from './cors';
 import { payloadsFromJson, payloadsToJson, PayloadsJsonError } from './payload-json';
 
 /**
- * Temporal's remote codec server protocol, so that the Web UI and the `temporal` CLI can show
- * operators the payloads that are encrypted at rest:
- *
- * - `POST …/decode` and `POST …/encode`: a Payloads message in proto3 JSON in, the same out. Only the
- *   last path segment counts (as the protocol asks), so `/decode` and `/{namespace}/decode` both
- *   work. The Web UI and CLI send `X-Namespace`; the keyring is the same for every namespace.
- * - `OPTIONS` (CORS preflight) for the listed browser origins only.
- * - `GET /healthz`: 200, no authentication, touches no key.
- *
- * Statuses: 400 malformed body or undecryptable payload, 401 not authorised, 403 origin not
- * allowed, 404 unknown path, 405 wrong method, 413 body too large. Nothing a payload holds, and no
- * credential, is ever logged.
+ * Temporal's remote codec server protocol, so that the Web UI and the `temporal` CLI can show the
+ * payloads encrypted at rest (endpoints and answers: docs/codec.md, "The codec server"). Only the
+ * last path segment counts, as the protocol asks; the keyring is the same for every `X-Namespace`.
+ * Nothing a payload holds, and no credential, is ever logged.
  */
 
 export interface CodecServerOptions {
@@ -171,9 +164,10 @@ export function createCodecRequestHandler(
   };
 }
 
-/** An HTTP server speaking the remote codec protocol; call `listen` on it. */
-export function createCodecServer(options: CodecServerOptions): http.Server {
-  const server = http.createServer(createCodecRequestHandler(options));
+/** An HTTP server (HTTPS with `tls`) speaking the remote codec protocol; call `listen` on it. */
+export function createCodecServer(options: CodecServerOptions, tls?: https.ServerOptions): http.Server {
+  const handler = createCodecRequestHandler(options);
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   // Bound slow or stalled clients; a decode round trip is milliseconds.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

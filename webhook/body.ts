@@ -20,9 +20,8 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads a request's raw body, stopping as soon as it passes `limitBytes` (a declared
- * Content-Length over the limit is refused before anything is read), so that an oversized or
- * endless body costs at most the limit in memory.
+ * A request's raw body, stopping as soon as it passes `limitBytes` (a declared Content-Length over it:
+ * before reading), so that an oversized or endless body costs at most the limit in memory.
  */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   if (declaresTooLarge(req, limitBytes)) return Promise.reject(new BodyTooLargeError(limitBytes));
@@ -63,11 +62,8 @@ export type DiscardOutcome = 'ended' | 'too_much' | 'too_slow' | 'closed';
 
 /**
  * Reads what is left of a request's body and drops it, until it ends, `maxBytes` more arrived, or
- * `maxMs` passed, whichever comes first; never keeps a byte. Called after an early answer (a 413,
- * a 415 ...) was written: a server that closes a connection the client is still sending on makes
- * the client's kernel reset it, and the client sees a broken pipe (EPIPE, ECONNRESET) instead of the
- * answer; reading the rest lets it finish sending, and the bounds keep an endless or slow body from
- * holding the connection.
+ * `maxMs` passed. After an early answer (a 413 ...): closing a connection the client is still sending
+ * on resets it, and the client sees a broken pipe (EPIPE, ECONNRESET) instead of the answer.
  */
 export function discardBody(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<DiscardOutcome> {
   return new Promise((resolve) => {

@@ -5,11 +5,7 @@ import type { RunOptions } from '../workflows/options';
 import { runOptionsFrom, RunOptionError } from '../client/run-options';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOLERANCE_SECONDS } from './server';
 
-/**
- * The HR webhook's settings from the environment, read once at start. A missing or malformed
- * setting stops the process with a message naming the variable; the secret's value is never shown.
- * Temporal's own settings (TEMPORAL_ADDRESS, ...) are read by connectClient().
- */
+/** The HR webhook's settings (config/env.ts); Temporal's own (TEMPORAL_ADDRESS, ...): connectClient(). */
 
 export interface WebhookConfig {
   secret: Secret;

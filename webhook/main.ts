@@ -5,30 +5,21 @@ import { EVENTS_PATH, HEALTH_PATH, createWebhookServer, temporalCallsSettled } f
 import { loadWebhookConfig } from './config';
 
 /**
- * The HR webhook process (docs/webhook.md): reads its settings (failing fast, naming the variable),
- * connects to Temporal (failing fast when it cannot), serves until SIGINT/SIGTERM, then stops
- * accepting, lets requests in flight finish (and Temporal calls given up on settle), and closes the
- * connection.
+ * The HR webhook process (docs/webhook.md): fails fast on its settings and on Temporal, serves until
+ * SIGINT/SIGTERM, then lets requests in flight finish (and Temporal calls given up on settle).
  */
 async function main(): Promise<number> {
   let config;
-  try {
-    config = loadWebhookConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`hr-webhook: configuration error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
   let temporal;
   try {
+    config = loadWebhookConfig();
     temporal = await connectClient();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`hr-webhook: configuration error: ${err.message}`);
       return 2;
     }
+    if (config === undefined) throw err;
     console.error(`hr-webhook: ${err instanceof Error ? err.message : String(err)}`);
     return 4;
   }

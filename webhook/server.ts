@@ -15,33 +15,20 @@ import { BodyTooLargeError, declaresTooLarge, discardBody, hasBody, readBody } f
 import { verifySignature } from './signature';
 
 /**
- * The HR webhook: an HTTP server that turns a signed HR offboarding event into a run (docs/webhook.md).
- *
- *   POST /hr/offboarding-events   the request JSON, signed; 202 with the run, or 400/401/409/413/415
- *   GET  /healthz                 200 when the Temporal server answers, 503 when it does not
- *
- * Idempotent by event id: a body without a requestId gets `hr-event-<eventId>`, so the same event
- * always names the same run, and a retried event leads to the existing run (202, existing: true).
- * Logs one line per request with its status and ids of events and requests, never a body, a leaver
- * id or the secret.
+ * The HR webhook: an HTTP server that turns a signed HR offboarding event into a run; endpoints,
+ * answers and idempotency by event id: docs/webhook.md. Logs one line per request, never a body, a
+ * leaver id or the secret.
  */
 
 export const EVENTS_PATH = '/hr/offboarding-events';
 export const HEALTH_PATH = '/healthz';
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_TOLERANCE_SECONDS = 300;
-/**
- * How long Temporal has to answer the start of an event's run (per part of a request large enough to
- * travel in parts) before the answer is a 503: docs/webhook.md says the same.
- */
+/** Temporal's time to answer an event's start (per part of a large request), then a 503: docs/webhook.md. */
 export const DEFAULT_TEMPORAL_TIMEOUT_MS = 10_000;
-/** How long Temporal has to answer GET /healthz before it is a 503: docs/webhook.md says the same. */
+/** Temporal's time to answer GET /healthz, then a 503: docs/webhook.md. */
 export const HEALTH_TIMEOUT_MS = 2_000;
-/**
- * After an answer given before the whole body was read (a 413, a 415 ...), at most this much more of
- * the body is read and dropped, for at most UNREAD_BODY_DISCARD_MS, before the connection is closed:
- * enough for the sender to finish sending and read the answer instead of a broken pipe.
- */
+/** What more of an unread body is dropped after an early answer (`send`), and for how long. */
 export const UNREAD_BODY_DISCARD_BYTES = 64 * 1024 * 1024;
 export const UNREAD_BODY_DISCARD_MS = 10_000;
 /** The requestId of an event whose body names none. */
@@ -69,11 +56,7 @@ export interface WebhookOptions {
    * Temporal calls always use the real clock (the server compares them with its own).
    */
   now?: () => number;
-  /**
-   * Deadline for the Temporal calls of one event, per part of its leavers (a large request travels
-   * in parts). Default 10 s (DEFAULT_TEMPORAL_TIMEOUT_MS): an HR system gets a 503 to retry rather
-   * than a hanging connection.
-   */
+  /** Default DEFAULT_TEMPORAL_TIMEOUT_MS: an HR system gets a 503 to retry, not a hanging connection. */
   temporalTimeoutMs?: number;
   /** Arms the timer of a deadline (withinDeadline); tests fire it themselves. Default: setTimeout. */
   deadlineTimer?: DeadlineTimer;
@@ -100,10 +83,8 @@ function problem(
 
 /**
  * Writes the answer. A request whose body is still (partly) unread is answered at once with
- * `Connection: close`, then the rest of its body is read and dropped (bounded, discardBody) before
- * the connection closes: closing on a client that is still sending resets the connection, and the
- * client then sees a broken pipe instead of this answer. A client waiting for `100 Continue`, which
- * it was not sent, sends no body: the connection closes at once.
+ * `Connection: close`, and the rest of its body dropped before the connection closes (discardBody
+ * says why). A client waiting for `100 Continue`, which it was not sent, sends no body: it closes at once.
  */
 function send(req: IncomingMessage, res: ServerResponse, answer: Answer, continueWithheld: boolean): void {
   const body = JSON.stringify(answer.body);
@@ -183,10 +164,8 @@ export class TemporalDeadlineError extends Error {
 /**
  * Runs `fn`'s Temporal calls under one deadline, `timeoutMs` from now, and gives up at that deadline
  * whatever they are doing (TemporalDeadlineError). The gRPC deadline alone does not bound them: the
- * SDK retries an unreachable server after backoff sleeps of up to 5 s and finds the deadline passed
- * only at its next attempt, so a 10 s deadline became about 14 s. A call `fn` still makes after the
- * deadline fails at once (its gRPC deadline has passed), so nothing starts after the give-up; what it
- * settles with then is dropped.
+ * SDK finds it passed only at its next attempt, after backoff sleeps of up to 5 s. A call `fn` makes
+ * after the deadline fails at once, so nothing starts after the give-up.
  */
 export function withinDeadline<T>(
   client: Pick<Client, 'withDeadline'>,
@@ -225,9 +204,8 @@ export async function temporalCallsSettled(server: http.Server): Promise<void> {
 
 /**
  * Remembers which event id each accepted signature came with, for twice the tolerance window: the
- * event id header is not signed, so without this a captured request whose body names no requestId
- * could be replayed within the window under another event id and start a second run. In memory:
- * per process (docs/webhook.md says so, and how to close the gap for good: send a requestId).
+ * event id header is not signed, so a captured request naming no requestId could otherwise start a
+ * second run under another event id. Per process (docs/webhook.md, "Idempotency").
  */
 class SignatureLedger {
   private readonly seen = new Map<string, { eventId: string; expiresAt: number }>();
@@ -245,10 +223,9 @@ class SignatureLedger {
 }
 
 /**
- * An unexpected error for the log: its name and message, and its causes' messages (the SDK's
- * ServiceError says only what it was doing, "Failed to start Workflow"; its cause says why, e.g. a
- * search attribute the namespace does not know). Error messages of the SDK and the server name
- * workflow ids and settings, never the webhook secret, which only the signature check sees.
+ * An unexpected error for the log: its name and message, and its causes' (the SDK's ServiceError
+ * says only what it was doing; its cause says why). These name workflow ids and settings, never the
+ * webhook secret, which only the signature check sees.
  */
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return 'unknown error';
@@ -348,8 +325,7 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
     const input = parsed.value;
     const derived =
       typeof input === 'object' && input !== null && !Array.isArray(input) && !('requestId' in input);
-    // The run is named after the (unsigned) event id only when the body names none: only then could a
-    // replay under another event id start a second run.
+    // Only a run named after the (unsigned) event id could be started twice by a replay (SignatureLedger).
     if (derived && !ledger.admit(verified.signature, eventId, now())) {
       return problem(401, 'unauthorized', 'this signature was already used with another X-HR-Event-Id');
     }
@@ -436,7 +412,7 @@ export function createWebhookServer(options: WebhookOptions): http.Server {
         answer = problem(404, 'not_found', `no such endpoint; POST ${EVENTS_PATH} or GET ${HEALTH_PATH}`);
       }
     } catch (err) {
-      // The message may come from anywhere: it goes to the log (as a name and message), not to the caller.
+      // The message may come from anywhere: to the log, not to the caller.
       log(`hr-webhook: error: ${describeError(err)}`);
       answer = problem(500, 'internal', 'internal error; see the webhook log');
     }

@@ -1,13 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The HR webhook's signature scheme, as Stripe and Slack sign theirs (docs/webhook.md):
- *
- *   X-HR-Timestamp: <unix seconds>
- *   X-HR-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
- *
- * The timestamp is signed with the body, so a captured request cannot be replayed after the
- * tolerance window. Several `v1=` values (comma-separated) may be sent while a secret is rotated.
+ * The HR webhook's signature scheme, as Stripe and Slack sign theirs (docs/webhook.md): `v1=<hex
+ * HMAC-SHA256(secret, timestamp + "." + raw body)>`. The timestamp is signed with the body, so a
+ * captured request cannot be replayed after the tolerance window.
  */
 
 export const SIGNATURE_VERSION = 'v1';

@@ -1,18 +1,11 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 /**
- * Puts a vendor activity's position in its request, `{batch, batches, users}`, on every log line of
- * the attempt: the activity's own lines and the SDK's ("Activity failed", "Activity completed"...),
- * which are the ones an operator filters for (docs/operations.md, "Logs"). The SDK knows only the
- * activity's type, ids and attempt; the batch comes from the activity's input, `BatchInput` of
- * activities/index.ts (`{batch, batches, userIds, ...}`, built by workflows/batch-runner.ts).
- *
- * `users` is a count: the ids themselves are personal data and stay out of the logs. An input of
- * another shape adds nothing. The SDK's "Activity started" (DEBUG) is written before any interceptor
- * runs, so it cannot carry them; every later line of the attempt does.
- *
- * Pass it first in `interceptors.activity`, so that what later interceptors log carries them too
- * (worker/worker.ts does, for both vendor Workers).
+ * Puts a vendor activity's position in its request, `{batch, batches, users}` from its `BatchInput`
+ * (activities/index.ts), on every log line of the attempt, the SDK's ("Activity failed"...) included:
+ * those are what an operator filters for (docs/operations.md, "Logs"). `users` is a count: the ids
+ * are personal data. The SDK's "Activity started" (DEBUG) comes before any interceptor runs, so it
+ * cannot carry them. Pass it first in `interceptors.activity`, so that later interceptors' lines do.
  */
 
 export interface BatchLogAttributes {

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { bundlesCurrent, pruneOrphans, writeBundles } from './workflow-bundle';
 
 /**
- * `npm run build`'s last step: compiled files whose source is gone are deleted, then the workflow bundles the worker starts from (worker/workflow-bundle.ts)
- * and `dist/build-id`, the build id its workers poll as (worker/deployment.ts). With `--if-stale`
- * (setup, tests), nothing is done while both bundles still match the compiled code.
+ * `npm run build`'s last step: deletes compiled files whose source is gone, then writes the workflow
+ * bundles and `dist/build-id` (worker/workflow-bundle.ts). With `--if-stale` (setup, tests), nothing
+ * is done while both bundles still match the compiled code.
  */
 const distDir = path.resolve(__dirname, '..');
 for (const orphan of pruneOrphans(distDir)) process.stderr.write(`removed ${orphan}: its source is gone\n`);

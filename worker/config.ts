@@ -13,28 +13,18 @@ import {
 } from '../config/env';
 
 /**
- * The worker's configuration, read once from the environment. A missing or malformed setting stops
- * the process with a message naming the variable; a secret's value is never part of a message.
- * Temporal's own connection settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
- * TEMPORAL_TLS_*) are read by @temporalio/envconfig, not here.
+ * The worker's configuration, read once from the environment (config/env.ts; every variable: README.md,
+ * "Configuration"). Temporal's own connection settings (TEMPORAL_*) are read by @temporalio/envconfig.
  *
- * Vendor rate limits are met by two settings together:
- * - WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND (positive number; unset: no limit): the
- *   vendor task queue's `maxTaskQueueActivitiesPerSecond`, enforced by the Temporal server across ALL
- *   workers: the global cap. About a third of the vendor's calls per second (an activity makes three
- *   calls), or a little more when the pacer below is set, so that the pacer is what binds.
- * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (positive number; unset: no pacing): the most
- *   HTTP exchanges per second ONE worker process makes to the vendor (API calls, token fetches and
- *   every retry), evenly spaced (activities/shared/call-pacer.ts), since the server dispatches
- *   activities in bursts that a vendor counting calls per sliding second answers with 429. Per
- *   process: with N worker processes, set it to the vendor's limit ÷ N.
+ * Vendor rate limits take two settings together: `activitiesPerSecond`, the global cap the server
+ * enforces across all workers, set a little above a third of the vendor's calls per second (an
+ * activity makes up to three calls), so that `callsPerSecond`, each process's even pacing, is what
+ * binds: the server dispatches activities in bursts that a vendor counting calls per sliding second
+ * answers with 429.
  */
 export interface WorkerConfig {
   taskQueue: string;
-  /**
-   * The `*Codes` lists (WPS_SIGNATURE_REJECTED_CODES, WPS_THROTTLED_CODES, WPS_ID_REJECTED_CODES:
-   * comma-separated vendor codes) are `WpsClientOptions` of the same names; unset: the client's defaults.
-   */
+  /** The `*Codes` lists are `WpsClientOptions` of the same names; unset: the client's defaults. */
   wps: {
     baseUrl: string;
     appId: string;
@@ -48,32 +38,16 @@ export interface WorkerConfig {
     userPoolId: string;
     accessKeyId: string;
     accessKeySecret: Secret;
-    /**
-     * AUTHING_ID_REJECTED_API_CODES (comma-separated apiCodes; unset: the client's default, 2004): the codes of a refused call that mean "some ids were refused", the only refusals the
-     * workflow may split a batch for (activities/authing/client.ts).
-     */
+    /** Refusals that mean "some ids were refused", the only ones a batch is split for. */
     idRejectedApiCodes?: number[];
   };
-  /** Most activities this worker runs at once, per vendor. Default 20. */
+  /** Most activities this worker runs at once, per vendor. */
   maxConcurrentActivities: number;
-  /**
-   * Each vendor's activities per second across ALL workers of the task queue (enforced by the
-   * Temporal server); unset means no limit. One activity makes one to three vendor calls (read,
-   * action, read-back), so set it to about a third of the vendor's calls-per-second allowance.
-   */
+  /** Per vendor, across ALL workers (the task queue's rate); unset: no limit. */
   activitiesPerSecond: { wps?: number; authing?: number };
-  /**
-   * Each vendor's HTTP exchanges per second from THIS process, evenly spaced; unset means no pacing.
-   * With N worker processes, the vendor's limit ÷ N. (Optional in the type for configurations built
-   * by hand; `loadWorkerConfig` always sets it.)
-   */
+  /** Per vendor, HTTP exchanges from THIS process, evenly spaced (optional for configs built by hand). */
   callsPerSecond?: { wps?: number; authing?: number };
-  /**
-   * Run notifications (activities/notify/): OFFBOARD_NOTIFY_URL, where each is POSTed, and
-   * OFFBOARD_NOTIFY_SECRET (or OFFBOARD_NOTIFY_SECRET_FILE), which signs them; the URL without a
-   * secret is a configuration error. `uiBaseUrl` (TEMPORAL_UI_URL, default http://localhost:8233, as
-   * for the CLI) is the base of the run links they carry. Absent: notifications are off.
-   */
+  /** Run notifications (activities/notify/), signed; `uiBaseUrl` is their links' base. Absent: off. */
   notify?: { url: string; secret: Secret; uiBaseUrl: string };
 }
 

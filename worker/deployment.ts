@@ -8,12 +8,9 @@ import { temporalConnectConfig } from './temporal';
 import { buildIdOf } from './workflow-bundle';
 
 /**
- * Worker Versioning (docs/operations.md, "Versions and upgrades"). A worker process polls as the
- * version `<deployment>.<build id>`: the Worker Deployment is named after its task queue
- * (OFFBOARDING_TASK_QUEUE, default `offboarding`), so that installations sharing a namespace stay
- * apart; the build id is the digest of the compiled code it runs (worker/workflow-bundle.ts), so
- * that a new build is a new version by itself and nobody sets an id by hand. A version gets runs only
- * once it is made current.
+ * Worker Versioning (docs/operations.md, "Versions and upgrades"): a worker polls as the version
+ * `<task queue>.<build id of its code>`, so installations sharing a namespace stay apart and every
+ * build is a new version by itself. A version gets runs only once it is made current.
  */
 export function deploymentVersion(taskQueue: string, buildId: string): WorkerDeploymentVersion {
   if (/[.:]/.test(taskQueue)) {
@@ -63,10 +60,8 @@ export async function makeCurrent(
 }
 
 /**
- * `node dist/worker/deployment.js` prints the build id of this build. `... set-current [BUILD_ID]`
- * makes that version (default: this build's) current once its workers poll, with the worker's own
- * settings (TEMPORAL_*, OFFBOARDING_TASK_QUEUE): the deploy step (compose's `worker-version` job;
- * the local stack, the bench and the tests through scripts/lib/worker-version.ts), and a rollback.
+ * `node dist/worker/deployment.js` prints the build id of this build; `... set-current [BUILD_ID]`
+ * makes that version current once its workers poll: the deploy step and a rollback (docs/operations.md).
  */
 async function main(args: string[]): Promise<void> {
   const [command, given, ...rest] = args;

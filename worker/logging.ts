@@ -4,13 +4,9 @@ import { redactFields } from './log-redaction';
 import type { LogFormat } from './observability-config';
 
 /**
- * The worker's log lines: the SDK's (workflow, activity, worker and, forwarded, Core's) and the
- * process's own, one event a line, secrets redacted (log-redaction.ts).
- *
- * JSON (production): `{"time","level","message", ...fields}`, where the fields are the SDK's log
- * attributes (workflowId, runId or workflowRunId, activityType, attempt, taskQueue, sdkComponent...),
- * ours (`batch`, `batches`, `users`) and `requestId`, derived from the workflow id so that every line
- * of one offboarding request can be found with one filter. Text: the same for a person at a terminal.
+ * The worker's log lines, the SDK's (Core's forwarded) and the process's own: one event a line, secrets
+ * redacted (log-redaction.ts), JSON `{"time","level","message", ...fields}` or text for a person
+ * (fields: docs/operations.md, "Logs"). `requestId` is added, so that one filter finds a request's lines.
  */
 
 /** Fields that are the line's frame; a metadata field of the same name is kept as `meta_<name>`. */

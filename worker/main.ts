@@ -22,12 +22,9 @@ import { createOffboardingWorker, type OffboardingWorkerOptions } from './worker
 import { buildIdOf, prebuiltBundle } from './workflow-bundle';
 
 /**
- * The worker process: fails fast on configuration, logs one JSON object a line (or text on a
- * terminal), serves Prometheus metrics when METRICS_BIND_ADDRESS is set, and stops gracefully on
- * SIGINT/SIGTERM: polling stops and in-flight activities finish (after the shutdown grace time of
- * worker/worker.ts the SDK signals cancellation, which our activities let a batch in progress run to
- * its end through). If the process is killed first, Temporal hands the attempts to another worker
- * after their heartbeat timeout. docs/operations.md, "Graceful shutdown".
+ * The worker process: fails fast on configuration, logs one event a line (worker/logging.ts), serves
+ * Prometheus metrics when METRICS_BIND_ADDRESS is set, and stops gracefully on SIGINT/SIGTERM
+ * (docs/operations.md, "Graceful shutdown").
  */
 
 const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -71,8 +68,6 @@ async function runWorker(observability: ObservabilityConfig, logger: Logger): Pr
   }
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
-    // The data converter and the interceptor go to all three Workers (worker/worker.ts), the vendor
-    // metrics hook to both vendor clients.
     // The Workers poll as the version of this very code (worker/deployment.ts).
     const distDir = path.resolve(__dirname, '..');
     const version = deploymentVersion(config.taskQueue, buildIdOf(distDir));

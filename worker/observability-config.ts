@@ -3,14 +3,8 @@ import { z } from 'zod';
 import { oneOf, parsed, readEnv, type Env } from '../config/env';
 
 /**
- * How the worker reports on itself, read once from the environment (separate from worker/config.ts,
- * which is about what the worker does):
- *
- * | variable               | meaning                                                                  | default                                  |
- * | ---------------------- | ------------------------------------------------------------------------ | ---------------------------------------- |
- * | `METRICS_BIND_ADDRESS` | `host:port` of the Prometheus endpoint (`GET /metrics`); unset: no metrics | unset (the image sets `0.0.0.0:9464`)    |
- * | `LOG_LEVEL`            | `TRACE`, `DEBUG`, `INFO`, `WARN` or `ERROR`                              | `INFO`                                   |
- * | `LOG_FORMAT`           | `json` (one object a line) or `text` (for a person at a terminal)        | `text` on a terminal, `json` otherwise   |
+ * How the worker reports on itself (METRICS_BIND_ADDRESS, LOG_LEVEL, LOG_FORMAT: README.md,
+ * "Configuration"), apart from worker/config.ts, which is about what the worker does.
  */
 export interface ObservabilityConfig {
   metricsBindAddress?: string;

@@ -12,29 +12,18 @@ import { deploymentOptions } from './deployment';
 
 /**
  * Builds the vendor clients from configuration: the only place credentials meet the code that uses
- * them. With `metrics`, both clients report call durations and token fetches (worker/metrics.ts).
- * With `config.callsPerSecond`, each client spaces its exchanges (activities/shared/call-pacer.ts).
+ * them. One pacer per client (`callsPerSecond`), so per process: every exchange to the vendor waits its turn.
  */
 export function createVendorClients(
   config: WorkerConfig,
   metrics?: VendorMetrics,
 ): { wps: WpsClient; authing: AuthingClient } {
   const hook = metrics ? { metrics } : {};
-  // One pacer per vendor client, so per process: every exchange to that vendor waits its turn.
   const pace = (perSecond: number | undefined) =>
     perSecond !== undefined ? { callsPerSecond: perSecond } : {};
   return {
-    // Every configured setting of the vendor (credentials, base URL, the vendor codes it answers).
-    wps: new WpsClient({
-      ...config.wps,
-      ...hook,
-      ...pace(config.callsPerSecond?.wps),
-    }),
-    authing: new AuthingClient({
-      ...config.authing,
-      ...hook,
-      ...pace(config.callsPerSecond?.authing),
-    }),
+    wps: new WpsClient({ ...config.wps, ...hook, ...pace(config.callsPerSecond?.wps) }),
+    authing: new AuthingClient({ ...config.authing, ...hook, ...pace(config.callsPerSecond?.authing) }),
   };
 }
 
@@ -44,17 +33,11 @@ export interface OffboardingWorkerOptions {
   config: WorkerConfig;
   /** A prebuilt bundle (production, tests) instead of bundling workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /**
-   * Extra options for every one of the three Workers: the data converter (payload encryption) must
-   * reach all of them, since each encodes and decodes its own tasks' payloads.
-   */
+  /** For all three Workers: each encodes and decodes its own tasks' payloads (the data converter). */
   workerOptions?: Partial<Pick<WorkerOptions, 'dataConverter' | 'interceptors' | 'identity'>>;
   /** The vendor clients' metrics hook (worker/metrics.ts `vendorMetricsHook`); none: no vendor metrics. */
   vendorMetrics?: VendorMetrics;
-  /**
-   * The version all three Workers poll as (worker/deployment.ts). None: unversioned, as the tests'
-   * in-process workers on task queues of their own are.
-   */
+  /** The version all three Workers poll as (worker/deployment.ts). None: unversioned (tests). */
   version?: WorkerDeploymentVersion;
 }
 
@@ -78,10 +61,7 @@ export class OffboardingWorkers {
     }
   }
 
-  /**
-   * Stops polling and lets in-flight tasks finish. After SHUTDOWN_GRACE the SDK signals cancellation
-   * to activities still running; ours do not abandon a batch halfway, so they finish and report.
-   */
+  /** Stops polling; in-flight tasks finish (SHUTDOWN_GRACE). */
   shutdown(): void {
     for (const worker of this.workers) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -89,7 +69,7 @@ export class OffboardingWorkers {
   }
 }
 
-// In-flight activities get this long on SIGINT/SIGTERM before the SDK signals them cancellation.
+// Then the SDK signals cancellation to activities still running; ours do not abandon a batch halfway.
 const SHUTDOWN_GRACE = '20 seconds';
 
 export async function createOffboardingWorker(
@@ -109,8 +89,7 @@ export async function createOffboardingWorker(
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    // `notifyRun` on the base queue, which the workflow proxies it with; without OFFBOARD_NOTIFY_URL
-    // it sends nothing.
+    // `notifyRun` on the base queue, which the workflow proxies it with.
     activities: createNotifyActivities(
       config.notify ? { ...config.notify, namespace: options.namespace } : undefined,
     ),

@@ -7,24 +7,15 @@ import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 
 /**
  * The workflow bundles built once by `npm run build` (worker/bundle-workflows.ts) instead of by each
- * worker at start, as Temporal recommends for production: the worker starts about two seconds
- * sooner, and never holds webpack in memory (at start it raised the worker's peak RSS by 60 to 150
- * MiB, measured by the bench).
- *
- * The build id is a digest of every `.js`, `.json` and `.map` file under `dist` (not only
- * `dist/workflows`, so that whatever a workflow comes to import is covered) and of the versions of
- * the packages bundled with it: the worker polls as that version (worker/deployment.ts), and uses a
- * bundle only while the build id written beside it is the same. A later compile without new bundles
- * (`tsc -w`), or other packages installed, can thus never run stale workflow code: the worker then
- * bundles at start, as without prebuilt bundles, and whatever goes wrong reading them means the same.
+ * worker at start, as Temporal recommends for production (why, measured: docs/operations.md, "Workflow
+ * bundle"), and the build id (docs/operations.md, "Versions and upgrades"): all of `dist`, not only
+ * `dist/workflows`, so that whatever a workflow comes to import is covered. A bundle is used only while
+ * the build id written beside it is the current one, so a later compile (`tsc -w`) or other packages
+ * never run stale workflow code: the worker then bundles at start, as on any problem reading them.
  */
 
 export const BUNDLE_FILE = 'workflow-bundle.js';
-/**
- * The same workflows bundled with the encoding failure converter (codec/failure-converter.ts): for a
- * worker with payload encryption on, so that failures raised in workflow code are encrypted too,
- * as when the worker bundles them itself with its data converter.
- */
+/** With the encoding failure converter (codec/failure-converter.ts), for a worker with encryption on. */
 export const ENCODED_FAILURES_BUNDLE_FILE = 'workflow-bundle-encoded-failures.js';
 /** The build id of the code the bundles were made from (`cat dist/build-id`). */
 export const BUILD_ID_FILE = 'build-id';
@@ -41,56 +32,43 @@ const BUNDLED_PACKAGES = [
 ];
 const HASHED = ['.js', '.json', '.map'];
 
-/**
- * Deletes compiled files whose source is gone (a file renamed or removed): tsc leaves them behind,
- * where they would still run and would count in the build id, so that two builds of one commit got
- * different ids. Returns what it deleted, relative to `distDir`.
- */
-export function pruneOrphans(distDir: string, sourceRoot = path.resolve(distDir, '..')): string[] {
-  const removed: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of fs.readdirSync(dir)) {
-      const full = path.join(dir, name);
-      const rel = path.relative(distDir, full);
-      if (name.startsWith('.') || BUNDLES.includes(rel)) continue;
-      if (fs.statSync(full).isDirectory()) walk(full);
-      else {
-        const compiled = /^(.*)\.js(\.map)?$/.exec(rel);
-        if (compiled?.[1] !== undefined && !fs.existsSync(path.join(sourceRoot, `${compiled[1]}.ts`))) {
-          fs.rmSync(full);
-          removed.push(rel);
-        }
-      }
-    }
-  };
-  walk(distDir);
-  return removed;
+/** The files under `dir`, relative to `root`, the bundles aside. */
+function filesUnder(root: string, dir = root): string[] {
+  return fs.readdirSync(dir).flatMap((name) => {
+    // Dot entries are the tools' (locks, build info), not code.
+    if (name.startsWith('.')) return [];
+    const full = path.join(dir, name);
+    const rel = path.relative(root, full);
+    // statSync follows symbolic links, so linked code counts too.
+    if (fs.statSync(full).isDirectory()) return filesUnder(root, full);
+    return BUNDLES.includes(rel) ? [] : [rel];
+  });
 }
 
 /**
- * The build id of the compiled code under `distDir` (the bundles aside) and the packages bundled with
- * it: the same code, the same id. Throws when the code cannot be read.
+ * Deletes compiled files whose source is gone (a file renamed or removed): tsc leaves them behind,
+ * where they would still run and count in the build id. Returns what it deleted, relative to `distDir`.
  */
+export function pruneOrphans(distDir: string, sourceRoot = path.resolve(distDir, '..')): string[] {
+  return filesUnder(distDir).filter((rel) => {
+    const compiled = /^(.*)\.js(\.map)?$/.exec(rel);
+    if (compiled?.[1] === undefined || fs.existsSync(path.join(sourceRoot, `${compiled[1]}.ts`)))
+      return false;
+    fs.rmSync(path.join(distDir, rel));
+    return true;
+  });
+}
+
+/** The build id of the code under `distDir` and the packages bundled with it; throws when unreadable. */
 export function buildIdOf(distDir: string): string {
   const hash = createHash('sha256');
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of fs.readdirSync(dir)) {
-      // Dot entries are the tools' (locks, build info), not code.
-      if (name.startsWith('.')) continue;
-      const full = path.join(dir, name);
-      // statSync follows symbolic links, so linked code is hashed too.
-      if (fs.statSync(full).isDirectory()) walk(full);
-      else if (
-        HASHED.some((ext) => name.endsWith(ext)) &&
-        !BUNDLES.some((b) => full === path.join(distDir, b))
-      )
-        files.push(full);
-    }
-  };
-  walk(distDir);
-  for (const file of files.sort()) {
-    hash.update(path.relative(distDir, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+  const files = filesUnder(distDir).filter((rel) => HASHED.some((ext) => rel.endsWith(ext)));
+  for (const rel of files.sort()) {
+    hash
+      .update(rel)
+      .update('\0')
+      .update(fs.readFileSync(path.join(distDir, rel)))
+      .update('\0');
   }
   for (const name of BUNDLED_PACKAGES) hash.update(`${name} ${packageVersion(name)}\n`);
   return hash.digest('hex');

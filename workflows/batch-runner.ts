@@ -30,15 +30,11 @@ import { vendorTaskQueue } from './task-queues';
  * resign (irreversible, so last, and done even when WPS failed for good). Shared by the
  * whole-request run and the chunk runs of a large request.
  *
- * What bounds the load on the vendors is `callSlots`: each HTTP exchange of the run's activities
- * takes one of its `limit` slots in the worker (activities/call-slots.ts). The lanes only keep
- * enough activities going for those slots never to wait on Temporal, whose turn-around between one
- * activity's end and the lane's next activity (a workflow task, a dispatch) would otherwise idle a
- * slot after every activity, and whose activities sit idle while a client waits out a Retry-After:
- * two lanes per unit of `concurrency`, and in each lane the next batch's WPS step runs beside this
- * batch's Authing step (never further ahead). So a run has up to 4 × `concurrency` activities going
- * (a few more while a chunk hands over to the next: workflows/offboarding.ts) and `concurrency`
- * exchanges in flight.
+ * What bounds the load on the vendors is `callSlots` (activities/call-slots.ts). The lanes only keep
+ * enough activities going for those slots never to wait on Temporal's turn-around between activities
+ * (LANES_PER_SLOT), and in each lane the next batch's WPS step runs beside this batch's Authing step
+ * (never further ahead). So a run has up to 4 × `concurrency` activities going (a few more while a
+ * chunk hands over to the next) and `concurrency` exchanges in flight.
  */
 
 /**
@@ -171,8 +167,8 @@ function activityOptions(settings: BatchRunSettings, system: System): ActivityOp
 const vendor = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes' });
 /**
  * Lanes per unit of `concurrency`. One overlapping lane keeps a slot busy while its other activity
- * waits on Temporal; a second covers activities waiting out a vendor's Retry-After or a backoff
- * (the fault scenario of docs/benchmarks.md: 2.4 times the fault-free time with one, 1.6 with two).
+ * waits on Temporal (a workflow task, a dispatch); a second covers activities waiting out a Retry-After
+ * or a backoff (docs/benchmarks.md, fault scenario: 2.4 times the fault-free time with one, 1.6 with two).
  */
 const LANES_PER_SLOT = 2;
 const failureConverter = new DefaultFailureConverter();
@@ -484,10 +480,9 @@ function cut(message: string): string {
 
 export function failureOutcome(err: unknown): SystemOutcome {
   const outcome = describeFailure(err);
-  // Say why retrying stopped when it was the retry window, not the error itself. The retry policy
-  // sets no attempt limit, so a retryable failure that ends the activity also means the window ran
-  // out, whatever state the server reported it with (seen under load: not TIMEOUT).
-  // A timeout of the activity itself (its window ran out mid-attempt) is the same.
+  // Say why retrying stopped when it was the retry window. The retry policy sets no attempt limit, so
+  // a retryable failure or a timeout that ends the activity means the window ran out, whatever state
+  // the server reported it with (seen under load: not TIMEOUT).
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   const retryable =
     (cause instanceof ApplicationFailure && !cause.nonRetryable) || cause instanceof TimeoutFailure;

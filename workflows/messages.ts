@@ -15,10 +15,8 @@ export const PHASES = [
   'awaiting_approval',
   'running',
   /**
-   * Waiting for an operator, with leavers whose access is not cut: failures the run retries on a
-   * durable backoff until its deadline (`retry` now, `waive` to accept), or the not_found guard's
-   * unknown ids that look like a wrong tenant or a misread answer (`hold` has the evidence;
-   * `continue`). `cancel` in either case.
+   * Waiting for an operator, leavers' access not cut: failures retried on a durable backoff until the
+   * deadline (`retry` now, `waive`), or the not_found guard's `hold` (`continue`); `cancel` in either case.
    */
   'needs_attention',
   /** Every leaver's access cut, or what remained waived by an operator (Temporal: Completed). */
@@ -76,9 +74,8 @@ export interface Progress {
   /** The not_found holds operators accepted with `continue`. */
   notFoundAccepted?: NotFoundAcceptance[];
   /**
-   * Workflow ids of the chunk runs under way. The parent counts a chunk's batches when it ends; the
-   * client adds the running chunks' own counts (`chunkProgressQuery`), so progress moves batch by
-   * batch without a signal per batch growing the parent's history.
+   * Workflow ids of the chunk runs under way, whose own counts the client adds (`chunkProgressQuery`):
+   * progress moves batch by batch without a signal per batch growing the parent's history.
    */
   runningChunks?: string[];
 }
@@ -114,7 +111,6 @@ export const continueUpdate = defineUpdate<Progress, [ContinueInput]>('continue'
 export const progressQuery = defineQuery<Progress>('progress');
 
 export interface WaiveInput {
-  /** Who decided, for the audit trail (an operator id, not a secret). */
   by: string;
   /** Why the remaining leavers may keep their access as it is (say, "closed by hand in WPS"). */
   reason: string;
@@ -126,9 +122,8 @@ export interface Waiver extends WaiveInput {
   leavers: number;
 }
 /**
- * While `needs_attention`: tries the leavers whose access is not cut again, now, in the same run and
- * with the same checks (read first, the canary again for a system it had stopped). Refused when
- * nothing remains.
+ * While `needs_attention`: tries the leavers whose access is not cut again, now, with the same checks
+ * (read first, the canary again for a system it had stopped). Refused when nothing remains.
  */
 export const retryUpdate = defineUpdate<Progress, []>('retry');
 /**
@@ -136,16 +131,12 @@ export const retryUpdate = defineUpdate<Progress, []>('retry');
  * recorded in the result; the run then ends Completed. Refused when nothing remains.
  */
 export const waiveUpdate = defineUpdate<Progress, [WaiveInput]>('waive');
-/**
- * The run's report (the result's shape) once it has ended: how a Canceled or Failed run, which has
- * no result, tells what was and was not done. Answered by a worker replaying the closed run.
- */
+/** The run's report once it has ended: what a Canceled or Failed run, which has no result, did. */
 export const reportQuery = defineQuery<OffboardingResult | undefined>('report');
 
 /**
- * Before the run starts (scheduled, awaiting approval, receiving): nothing is touched, ever. While
- * running: no new batch starts; a batch in flight finishes its WPS step but does not start the
- * irreversible Authing step. The result says, per leaver, what was and was not done.
+ * Before the run starts: nothing is touched, ever. While running: no new batch starts; a batch in
+ * flight finishes its WPS step but does not start the irreversible Authing step.
  */
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 
@@ -157,16 +148,12 @@ export interface RescheduleInput {
 export const rescheduleUpdate = defineUpdate<Progress, [RescheduleInput]>('reschedule');
 
 export interface ApproveInput {
-  /** Who approved, for the audit trail (an operator id, not a secret). */
   approvedBy: string;
 }
 /** Lets a run over the approval threshold proceed. Refused when no approval is required or given already. */
 export const approveUpdate = defineUpdate<Progress, [ApproveInput]>('approve');
 
-/**
- * One part of a request too large for one payload; parts are numbered from 1 (the start carries
- * part 0). `offset` is the index of its first leaver in the request, so that parts may arrive in any order.
- */
+/** A part of a large request (the start carries part 0); `offset`: its first leaver's index in it. */
 export interface LeaverPart {
   part: number;
   offset: number;
@@ -176,19 +163,13 @@ export interface PartReceipt {
   received: number;
   expected: number;
 }
-/**
- * Delivers a part of a large request at its offset, in any order, so that several can be sent at
- * once. Validated before it is accepted; refused parts change nothing.
- */
+/** Delivers a part at its offset, in any order (./parts.ts); a refused part changes nothing. */
 export const addLeaversAtUpdate = defineUpdate<PartReceipt, [LeaverPart]>('addLeaversAt');
 
 /** A chunk run's outcomes, in request order (a chunk's result holds counts only, to keep its parent small). */
 export const chunkOutcomesQuery = defineQuery<LeaverOutcome[]>('outcomes');
 
-/**
- * Sent by a chunk run to its parent once it has taken its last batch (argument: the chunk's
- * number), so that the parent starts the next chunk while this one finishes instead of after.
- */
+/** Sent by a chunk run to its parent once it took its last batch: the next chunk starts now, not after. */
 export const chunkDrainingSignal = defineSignal<[chunk: number]>('chunkDraining');
 
 /** Sent by a chunk run to its parent: the canary gate of a system was decided. */

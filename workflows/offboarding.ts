@@ -86,10 +86,7 @@ const OPERATOR = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,127}$/u;
 /** Why an operator decided: one line. */
 const REASON = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,499}$/u;
 
-/**
- * Operators are told when a run needs them and when it ends (activities/notify/). Retried like any
- * activity; a notification that cannot be delivered within the window is logged; it never changes the outcome.
- */
+/** Tells operators when a run needs them and when it ends; one not delivered in time is logged, no more. */
 const notifier = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '10 minutes',
@@ -673,8 +670,7 @@ async function runChunks(
   context.onTotal(batchCount);
   const summaries: ChunkSummary[] = [];
   const parentId = workflowInfo().workflowId;
-  // A lane starts its next chunk when the current one has taken its last batch, not when it has
-  // ended, so that the run's call slots stay busy across the change of chunks.
+  // Chunks that took their last batch: their lane moves on, so the call slots stay busy across chunks.
   const draining = new Set<number>();
   // The first chunk that failed: no lane starts another chunk after it, and the run fails with it.
   let failed: { error: unknown } | undefined;
@@ -758,8 +754,7 @@ async function runChunks(
       ended = true;
       context.runningChunks.delete(workflowId);
     });
-    // The lane moves on once the chunk has taken its last batch (chunkDrainingSignal) or ended;
-    // the rest of it is awaited with the other chunks' ends. A chunk that fails stops every lane.
+    // The rest of the chunk is awaited with the other chunks' ends. A chunk that fails stops every lane.
     void finished.catch((error: unknown) => {
       failed ??= { error };
     });
@@ -770,8 +765,8 @@ async function runChunks(
   let next = 0;
   const finishing: Array<Promise<void>> = [];
   // Chunks start together only once the canary has decided both systems (or nothing else runs, so
-  // that the next chunk probes alone), and none while an operator is asked.
-  // A system none of the chunks not yet started has ids for needs no decision.
+  // that the next chunk probes alone; a system no chunk left has ids for needs none), and none while
+  // an operator is asked.
   const hasIds = chunks.map((chunk) => ({
     wps: chunk.some((l) => l.wpsUserId !== undefined),
     authing: chunk.some((l) => l.authingUserId !== undefined),

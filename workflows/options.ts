@@ -24,43 +24,30 @@ function number(min: number, max: number, fallback: number, kind = 'whole number
 const runOptionsSchema = (maxBatchSize: number) =>
   z.object(
     {
-      /** Ids per vendor call, 1 to 50. Default 50 (the vendors' limit). */
+      /** Ids per vendor call; default the vendors' limit. */
       batchSize: number(1, maxBatchSize, maxBatchSize),
       /**
-       * Vendor calls (HTTP exchanges) in flight at once for the run, in each worker process
-       * (activities/call-slots.ts); the run keeps about 4 × as many batch activities going
-       * (workflows/batch-runner.ts), and the workers' activity slots cap those. Default 4, at most 32.
+       * Vendor calls (HTTP exchanges) in flight at once for the run, in each worker process; the run
+       * keeps about 4 × as many batch activities going (workflows/batch-runner.ts).
        */
       concurrency: number(1, MAX_CONCURRENCY, 4),
       /** More leavers than this waits for an explicit `approve`. Default 500. */
       approvalThreshold: number(0, Number.MAX_SAFE_INTEGER, DEFAULT_APPROVAL_THRESHOLD),
-      /**
-       * How long transient vendor failures (5xx, 429, timeouts) are retried, with exponential backoff,
-       * before a batch is recorded failed. Milliseconds. Default 30 minutes.
-       */
+      /** How long (ms) transient vendor failures (5xx, 429, timeouts) are retried before a batch fails. */
       retryWindowMs: number(10_000, 7 * DAY, 30 * MINUTE),
       /**
-       * How long a batch's WPS step may fail transiently before its Authing step goes ahead without it
-       * (ms), so that an office-suite outage does not hold back cutting identity access; WPS is then
-       * retried with the run's other failures (`deadlineMs`). Default 2 minutes.
+       * How long (ms) a batch's WPS step may fail transiently before its Authing step goes ahead without
+       * it, so that an office-suite outage does not hold back cutting identity access.
        */
       authingWaitMs: number(1_000, DAY, 2 * MINUTE),
       /**
-       * How long, from the start of the work, a run with leavers whose access is not cut keeps retrying
-       * (on a durable backoff) and waits for an operator's `retry` or `waive`, before it ends Failed.
-       * Milliseconds. Default 3 days.
+       * How long (ms), from the start of the work, a run with leavers whose access is not cut retries
+       * and waits for an operator's `retry` or `waive`, before it ends Failed.
        */
       deadlineMs: number(10_000, 90 * DAY, 3 * DAY),
-      /**
-       * The share (0 to 1) of a system's ids that may be `not_found` before the run stops for an
-       * operator (phase `needs_attention`); a read that returns none of the ids sent stops it anyway.
-       * Default 0.2.
-       */
+      /** The share of a system's ids that may be `not_found` before the run holds (batch-runner.ts). */
       notFoundThreshold: number(0, 1, DEFAULT_NOT_FOUND_THRESHOLD, 'number'),
-      /**
-       * Set by the client when the leavers arrive in parts: the request's leaver count in all. The
-       * workflow checks it against the leavers it starts with.
-       */
+      /** Set by the client when the leavers arrive in parts: the request's leaver count in all. */
       expectedLeavers: z.custom<number>().optional(),
     },
     { error: 'the run options must be an object' },

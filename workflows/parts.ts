@@ -3,16 +3,11 @@ import type { AuthingUserIdType, Leaver } from './request';
 import { describeIssues, newSeenIds, rememberIds, validateLeaverPart, type SeenIds } from './validation';
 
 /**
- * A large request's leavers while its parts arrive. Pure and deterministic: the workflow's update
- * validator calls `check`, its handler `add`.
- *
- * Parts name their offset in the request and may arrive in any order, so a client can send several
- * at once: parts sent together reach the workflow in whatever order the server accepts them, and
- * most go in one workflow task instead of one task each. A part is refused if it lies outside the
- * leavers announced or overlaps leavers already received; since every accepted part lies inside the
- * request and none overlap, the parts tile the request exactly once `received` reaches `expected`.
- * Ids are checked against every part accepted before, whichever order they came in. Once receiving
- * has ended without every part (`close`, on a cancel), no part is taken any more.
+ * A large request's leavers while its parts arrive, in any order (client/parts.ts says why). Pure: the
+ * workflow's update validator calls `check`, its handler `add`. A part outside the leavers announced
+ * or overlapping leavers received is refused, so the parts tile the request exactly once `received`
+ * reaches `expected`; ids are checked against every part accepted before. After `close` (a cancel),
+ * no part is taken.
  */
 export class LeaverParts {
   /** The request's leavers in order, as far as they have arrived without a gap. */

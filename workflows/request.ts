@@ -158,15 +158,11 @@ export function workflowIdFor(requestId: string): string {
 
 /**
  * The form in which Authing compares an id of `type` (requested ids, record fields, and duplicates
- * in a request alike):
- * - `email`: lower-cased; Authing's user model declares emails case-insensitive.
- * - `phone`: spaces, dashes, dots and parentheses removed, a leading `+` kept. A country prefix is
- *   neither added nor removed: `+8613800000001` and `13800000001` stay different. Dropping `+86`
- *   would guess a country (11 digits starting with 1 are also a North American number with its
- *   country code). If Authing matched one form to a user stored in the other, that record comes back
- *   carrying none of the ids sent, which stops the batch with an error: never `not_found`.
- * - anything else: as given (Authing documents no folding for them; a record that differs comes
- *   back matching nothing sent and stops the batch the same way).
+ * in a request alike): an `email` lower-cased (Authing declares emails case-insensitive); a `phone`
+ * without spaces, dashes, dots and parentheses, its country prefix neither added nor removed
+ * (dropping `+86` would guess a country); anything else as given (Authing documents no folding). A
+ * record Authing matched in another form carries none of the ids sent, which stops the batch with an
+ * error: never `not_found`.
  */
 export function authingIdKey(id: string, type: AuthingUserIdType): string {
   switch (type) {

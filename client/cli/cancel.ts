@@ -1,4 +1,3 @@
-import type { Progress } from '../../workflows/messages';
 import { cancelOffboarding, progressOf } from '../offboarding';
 import { checkRequestId, stringOption } from './arguments';
 import type { Command } from './command';
@@ -26,12 +25,7 @@ Options:
     requireOpen(run, 'cancel');
     await ctx.bounded((client) => cancelOffboarding(client, requestId, reason));
     // Best effort: the cancel is delivered either way; the phase only tells the operator more.
-    let progress: Progress | undefined;
-    try {
-      progress = await ctx.bounded((client) => progressOf(client, requestId));
-    } catch {
-      progress = undefined;
-    }
+    const progress = await ctx.bounded((client) => progressOf(client, requestId)).catch(() => undefined);
     ctx.out.result(
       `cancel sent to the run for requestId ${requestId}${reason !== undefined ? ` (reason: ${reason})` : ''}` +
         (progress ? `; phase now ${progress.phase}` : '') +

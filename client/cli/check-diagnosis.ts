@@ -177,25 +177,25 @@ function clockFirst(ctx: DiagnosisContext): string | undefined {
   );
 }
 
+/** The fix for what both vendors' failures share: no answer, or an answer that breaks the contract. */
+function sharedFix(err: VendorError, ctx: DiagnosisContext): string | undefined {
+  const { kind, httpStatus: status, vendorCode } = err.details;
+  const name = ctx.vendor === 'wps' ? 'WPS_BASE_URL' : 'AUTHING_BASE_URL';
+  if (kind === 'transient')
+    return status === undefined ? unreachableFix(name, ctx, vendorCode) : unavailableFix(ctx, status);
+  return kind === 'protocol' ? contractFix(name, ctx, factsOf(err)) : undefined;
+}
+
 function wpsFix(err: VendorError, ctx: DiagnosisContext): string {
   const d = err.details;
   const status = d.httpStatus;
-  switch (d.kind) {
-    case 'transient':
-      return status === undefined
-        ? unreachableFix('WPS_BASE_URL', ctx, d.vendorCode)
-        : unavailableFix(ctx, status);
-    case 'protocol':
-      return contractFix('WPS_BASE_URL', ctx, factsOf(err));
-    case 'signature':
-      return (
-        clockFirst(ctx) ??
-        'WPS_APP_KEY (it signs every call; WPS_APP_KEY_FILE if set) and WPS_APP_ID, from the app in the WPS 365 developer console' +
-          (ctx.clock === undefined ? ", and this machine's clock (no Date header to compare)" : '') +
-          '; a proxy that rewrites the path breaks the signature too (WPS_BASE_URL)'
-      );
-    default:
-      break;
+  if (d.kind === 'signature') {
+    return (
+      clockFirst(ctx) ??
+      'WPS_APP_KEY (it signs every call; WPS_APP_KEY_FILE if set) and WPS_APP_ID, from the app in the WPS 365 developer console' +
+        (ctx.clock === undefined ? ", and this machine's clock (no Date header to compare)" : '') +
+        '; a proxy that rewrites the path breaks the signature too (WPS_BASE_URL)'
+    );
   }
   if (isRedirectOrMissing(status)) return baseUrlFix('WPS_BASE_URL', ctx, status);
   if (ctx.step === 'token') {
@@ -216,16 +216,6 @@ function wpsFix(err: VendorError, ctx: DiagnosisContext): string {
 function authingFix(err: VendorError, ctx: DiagnosisContext): string {
   const d = err.details as VendorError['details'] & { statusCode?: number; apiCode?: number };
   const status = d.httpStatus;
-  switch (d.kind) {
-    case 'transient':
-      return status === undefined
-        ? unreachableFix('AUTHING_BASE_URL', ctx, d.vendorCode)
-        : unavailableFix(ctx, status);
-    case 'protocol':
-      return contractFix('AUTHING_BASE_URL', ctx, factsOf(err));
-    default:
-      break;
-  }
   if (d.apiCode === 2224) {
     return "AUTHING_USERPOOL_ID: Authing knows no such user pool; copy the pool's id from the console (and AUTHING_BASE_URL for a private deployment)";
   }
@@ -261,7 +251,7 @@ export function diagnose(err: unknown, ctx: DiagnosisContext): Diagnosis {
   }
   return {
     detail: detailOf(err),
-    fix: ctx.vendor === 'wps' ? wpsFix(err, ctx) : authingFix(err, ctx),
+    fix: sharedFix(err, ctx) ?? (ctx.vendor === 'wps' ? wpsFix : authingFix)(err, ctx),
     contract: err.details.kind === 'protocol' && ctx.step === 'read',
     facts: factsOf(err),
   };

@@ -183,38 +183,6 @@ async function runSteps(steps: VendorSteps): Promise<VendorOutcome> {
   return outcome;
 }
 
-function wpsSteps(client: WpsClient, config: WorkerConfig, input: CheckInput): VendorSteps {
-  return {
-    vendor: 'wps',
-    baseUrl: config.wps.baseUrl,
-    ids: input.wpsUsers,
-    token: () => client.tokens.get(),
-    read: () => client.readUsers(input.wpsUsers),
-    probe: () =>
-      probeDate(
-        `${config.wps.baseUrl}/oauth2/token`,
-        { 'Content-Type': 'application/x-www-form-urlencoded' },
-        'grant_type=client_credentials',
-      ),
-  };
-}
-
-function authingSteps(client: AuthingClient, config: WorkerConfig, input: CheckInput): VendorSteps {
-  return {
-    vendor: 'authing',
-    baseUrl: config.authing.baseUrl,
-    ids: input.authingUsers,
-    token: () => client.tokens.get(),
-    read: () => client.readUsers(input.authingUsers, input.authingUserIdType),
-    probe: () =>
-      probeDate(
-        `${config.authing.baseUrl}/api/v3/get-management-token`,
-        { 'Content-Type': 'application/json' },
-        '{}',
-      ),
-  };
-}
-
 const skipped = (check: CheckName, vendor: VendorName, why: string): CheckRow => ({
   check,
   vendor,
@@ -222,15 +190,8 @@ const skipped = (check: CheckName, vendor: VendorName, why: string): CheckRow =>
   detail: why,
 });
 
-function failed(check: CheckName, vendor: VendorName, diagnosis: Diagnosis): CheckRow {
-  return {
-    check,
-    vendor,
-    result: 'fail',
-    detail: diagnosis.detail,
-    fix: diagnosis.fix,
-    error: diagnosis.facts,
-  };
+function failed(check: CheckName, vendor: VendorName, { detail, fix, facts }: Diagnosis): CheckRow {
+  return { check, vendor, result: 'fail', detail, fix, error: facts };
 }
 
 function offsetOf(outcome: VendorOutcome): ClockOffset | undefined {
@@ -239,7 +200,7 @@ function offsetOf(outcome: VendorOutcome): ClockOffset | undefined {
 
 function clockRow(outcome: VendorOutcome, other: VendorOutcome): CheckRow {
   const { vendor, clock } = outcome;
-  const offset = clock ? clockOffset(clock) : undefined;
+  const offset = offsetOf(outcome);
   if (!clock || !offset) {
     return skipped(
       'clock',
@@ -275,31 +236,21 @@ function vendorRows(outcome: VendorOutcome, other: VendorOutcome): CheckRow[] {
   } else {
     rows.push({ check: 'token', vendor, result: 'pass', detail: 'issued' });
     const readName = vendor === 'wps' ? 'KSO-1 signed batch_read' : 'get-user-batch';
+    const readPassed = (request: string | undefined): CheckRow => ({
+      check: 'read',
+      vendor,
+      result: 'pass',
+      detail: `${readName} answered${request !== undefined ? ` (request ${request})` : ''}`,
+    });
     if (outcome.readError !== undefined) {
       const diagnosis = diagnose(outcome.readError, { ...ctx, step: 'read' });
-      if (diagnosis.contract) {
-        // Answered and accepted: the signature, token and permission were fine; the answer was not.
-        const request = diagnosis.facts.vendorRequestId;
-        rows.push({
-          check: 'read',
-          vendor,
-          result: 'pass',
-          detail: `${readName} answered${request !== undefined ? ` (request ${request})` : ''}`,
-        });
-        rows.push(failed('answer', vendor, diagnosis));
-      } else {
-        rows.push(failed('read', vendor, diagnosis), skipped('answer', vendor, 'needs the read'));
-      }
+      // Answered and accepted: the signature, token and permission were fine; the answer was not.
+      if (diagnosis.contract)
+        rows.push(readPassed(diagnosis.facts.vendorRequestId), failed('answer', vendor, diagnosis));
+      else rows.push(failed('read', vendor, diagnosis), skipped('answer', vendor, 'needs the read'));
     } else {
       const statuses = outcome.statuses ?? new Map<string, string>();
-      const request = outcome.statuses?.vendorRequestId;
-      rows.push({
-        check: 'read',
-        vendor,
-        result: 'pass',
-        detail: `${readName} answered${request !== undefined ? ` (request ${request})` : ''}`,
-      });
-      rows.push(answerRow(outcome, statuses));
+      rows.push(readPassed(outcome.statuses?.vendorRequestId), answerRow(outcome, statuses));
     }
   }
   rows.push(clockRow(outcome, other));
@@ -374,8 +325,32 @@ export async function runChecks(
     ];
   }
   const [wps, authing] = await Promise.all([
-    runSteps(wpsSteps(clients.wps, config, input)),
-    runSteps(authingSteps(clients.authing, config, input)),
+    runSteps({
+      vendor: 'wps',
+      baseUrl: config.wps.baseUrl,
+      ids: input.wpsUsers,
+      token: () => clients.wps.tokens.get(),
+      read: () => clients.wps.readUsers(input.wpsUsers),
+      probe: () =>
+        probeDate(
+          `${config.wps.baseUrl}/oauth2/token`,
+          { 'Content-Type': 'application/x-www-form-urlencoded' },
+          'grant_type=client_credentials',
+        ),
+    }),
+    runSteps({
+      vendor: 'authing',
+      baseUrl: config.authing.baseUrl,
+      ids: input.authingUsers,
+      token: () => clients.authing.tokens.get(),
+      read: () => clients.authing.readUsers(input.authingUsers, input.authingUserIdType),
+      probe: () =>
+        probeDate(
+          `${config.authing.baseUrl}/api/v3/get-management-token`,
+          { 'Content-Type': 'application/json' },
+          '{}',
+        ),
+    }),
   ]);
   return [
     {

@@ -83,16 +83,11 @@ function grpcErrorOf(err: unknown): { code: number; details: string } | undefine
   return undefined;
 }
 
-function grpcCode(err: unknown): number | undefined {
-  return grpcErrorOf(err)?.code;
-}
-
 /**
- * The server gave up on a call that a worker must answer (a query: even a closed run's is answered
- * by a worker replaying it) because no worker has polled the task queue lately: FAILED_PRECONDITION
- * "no poller seen for task queue recently, worker may be down", shortly before the call's deadline.
- * Had a worker polled within the server's window (20 s by default), the same call would have waited
- * out its deadline instead (DEADLINE_EXCEEDED): both say that no worker answered, and map alike.
+ * The server gave up on a call that a worker must answer (a query, even a closed run's) because no
+ * worker has polled the task queue lately: FAILED_PRECONDITION "no poller seen ...". Had one polled
+ * within the server's window (20 s), the call would have waited out its deadline instead: both say
+ * that no worker answered, and map alike.
  */
 function isNoPollerSeen(err: unknown): boolean {
   const grpc = grpcErrorOf(err);
@@ -145,14 +140,13 @@ export function toFailure(err: unknown, context: FailureContext = {}): CliFailur
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new CliFailure('timeout', noAnswer, { cause: err });
   }
-  const code = grpcCode(err);
+  const code = grpcErrorOf(err)?.code;
   // The CLI cancels no call itself: a cancelled call is one whose deadline passed (the SDK reports
   // either code, depending on where the call was when time ran out).
   if (code === GRPC_DEADLINE_EXCEEDED || code === GRPC_CANCELLED) {
     return new CliFailure('timeout', noAnswer, { cause: err });
   }
-  // The same "no worker answered" as a deadline passing (kind and exit code alike, so that callers
-  // that tell a missing worker apart by 'timeout' see both), said as the server knows it.
+  // The same "no worker answered" as a deadline passing (isNoPollerSeen), said as the server knows it.
   if (isNoPollerSeen(err)) {
     const queue =
       context.taskQueue !== undefined ? `task queue "${context.taskQueue}"` : "the run's task queue";

@@ -33,10 +33,8 @@ const POLL_INTERVAL_MS = 1000;
 type Finished = { result: OffboardingResult } | { error: unknown };
 
 /**
- * Follows a run until it closes: polls its `progress` query every second, shows a change as a
- * redrawn bar on a terminal, a line per change otherwise, a JSON line per change with `--json`, and
- * ends with the run's summary. The run's result is awaited alongside (a long poll), so the end is
- * seen at once rather than at the next tick.
+ * Follows a run until it closes (`offboard watch`, docs/cli.md): polls its `progress` every second.
+ * The run's result is awaited alongside (a long poll), so the end is seen at once, not at the next tick.
  */
 export async function followRun(ctx: CliContext, requestId: string): Promise<ExitCode> {
   // Fails with "no offboarding run" before any polling starts.

@@ -65,12 +65,9 @@ async function untilEnded(client: Client, workflowId: string): Promise<void> {
 }
 
 /**
- * The finished run's result with every leaver's outcome. Parts of it are answered by a worker that
- * replays a closed run: the `report` of a run that ended cancelled or with access not cut, and a
- * large run's outcomes, read from its chunk runs. Bounded, with room for one query per chunk, so that
- * a missing worker fails the command, saying so, rather than hangs it. A missing worker shows in one
- * of two ways (the query waits out its deadline, or, when no worker has polled for a while, the
- * server fails it as "no poller seen" just before): both are a 'timeout', with the same advice.
+ * The finished run's result with every leaver's outcome. Parts of it (a Canceled or Failed run's
+ * `report`, a large run's outcomes) are answered by a worker replaying the closed run: bounded, so
+ * that a missing worker fails the command, saying so, rather than hangs it.
  */
 async function withOutcomes(ctx: CliContext, requestId: string, workflowId: string): Promise<CompleteResult> {
   const timeoutMs = ctx.timeoutMs * 4;
