@@ -2,29 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * How many HTTP exchanges with the vendors one run may have in flight at once, in this worker
- * process: the run's `concurrency`.
- *
- * Why here and not only in the workflow: a batch's activity is a read, an action and a read-back,
- * and between two activities of a lane Temporal needs a workflow task and a dispatch (tens of
- * milliseconds each). A run that kept exactly `concurrency` activities going would leave that many
- * vendor calls idle for the turn-around after every activity. So the workflow keeps about four
- * times as many activities going (two lanes per slot, and per lane the next batch's WPS step beside
- * this batch's Authing step: workflows/batch-runner.ts), and each exchange of those activities
- * first takes one of the run's slots here; while one activity waits on Temporal or on a
- * Retry-After, another's calls use the slot.
- *
- * A slot is held for one exchange (`send()` in ./vendor/http.ts: an API call, a token fetch, one
- * try of a retried call), not while a client waits out a Retry-After or a backoff, and is given
- * back whatever the outcome. Callers wait in call order. Nothing is kept for a run with no exchange
- * in flight or waiting.
+ * process: the run's `concurrency`. Why here and not only in the workflow: README, "A run, step by
+ * step", Batches. A slot is held for one exchange (./shared/http.ts `send()`), not while a client
+ * waits out a Retry-After or a backoff, and is given back whatever the outcome; callers wait in call
+ * order. A token fetch shared by several runs' calls takes a slot of the run whose call started it.
  *
  * An exchange waits for a slot at most until its attempt's deadline (`within`): one that would
  * start later is not sent at all (`CallSlotWaitExpired`), so that no exchange of an attempt that
  * Temporal has timed out reaches a vendor after the next attempt has begun.
- *
- * Per process: with N worker processes a run has at most `concurrency` exchanges in flight in
- * each, and never more than its activities, about 4 × `concurrency`, in all. A token fetch shared by
- * several runs' calls (../vendor/token-cache.ts) takes a slot of the run whose call started it.
  */
 
 /** Which run a call belongs to, and that run's limit. Part of a vendor activity's input. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { connectClient } from '../client/connection';
 import { completeResult, startOffboarding } from '../client/offboarding';
 import { formatResult } from '../client/report';
@@ -36,26 +37,20 @@ const AUTHING_SIM_PORT = Number(process.env.AUTHING_SIM_PORT ?? 8702);
 const CODEC_PORT = Number(process.env.STACK_CODEC_PORT ?? 8888);
 const JOB_TIMEOUT_MS = Number(process.env.STACK_JOB_TIMEOUT_MS ?? 5 * 60_000);
 
-interface Args {
-  requestFile: string;
-  runJob: boolean;
-  exitAfterJob: boolean;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    requestFile: path.join(PROJECT_ROOT, 'examples', 'sample-request.json'),
-    runJob: true,
-    exitAfterJob: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--request' && argv[i + 1]) args.requestFile = path.resolve(argv[++i] ?? '');
-    else if (arg === '--no-job') args.runJob = false;
-    else if (arg === '--exit-after-job') args.exitAfterJob = true;
-    else throw new Error(`unknown argument ${arg}; use --request FILE, --no-job or --exit-after-job`);
+function stackArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        request: { type: 'string' },
+        'no-job': { type: 'boolean', default: false },
+        'exit-after-job': { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    const message = (err as Error).message.split('. ')[0] ?? '';
+    throw new Error(`${message}; use --request FILE, --no-job or --exit-after-job`);
   }
-  return args;
 }
 
 async function requireFreePort(port: number, what: string, variable: string): Promise<void> {
@@ -75,7 +70,10 @@ function spawnEntryPoint(name: string, entry: string, env: NodeJS.ProcessEnv): M
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = stackArgs(process.argv.slice(2));
+  const requestFile = path.resolve(
+    args.request ?? path.join(PROJECT_ROOT, 'examples', 'sample-request.json'),
+  );
   fs.mkdirSync(DATA_DIR, { recursive: true });
   const processes: ManagedProcess[] = [];
   let devServer: DevServer | undefined;
@@ -241,18 +239,18 @@ async function main(): Promise<void> {
 
     // 4. The main job. Against real vendors, only a request the operator names explicitly.
     const realVendors = !simulateWps || !simulateAuthing;
-    if (args.runJob && realVendors && !process.argv.includes('--request')) {
+    if (!args['no-job'] && realVendors && args.request === undefined) {
       say(
         'real vendor endpoints are configured: not running the sample request (pass --request FILE to run one)',
       );
-    } else if (args.runJob) {
-      const request = JSON.parse(fs.readFileSync(args.requestFile, 'utf8')) as OffboardingRequest;
+    } else if (!args['no-job']) {
+      const request = JSON.parse(fs.readFileSync(requestFile, 'utf8')) as OffboardingRequest;
       const { client, namespace } = await connectClient();
       const run = await startOffboarding(client, request, { taskQueue, namespace, uiBaseUrl });
       say(
         run.existing
           ? `request ${request.requestId} was submitted before: showing that run (${run.workflowId}), nothing new started`
-          : `started ${run.workflowId} from ${path.relative(process.cwd(), args.requestFile)}`,
+          : `started ${run.workflowId} from ${path.relative(process.cwd(), requestFile)}`,
       );
       say(`  watch it in the Web UI: ${run.uiUrl}`);
       const result = await Promise.race([
@@ -268,7 +266,7 @@ async function main(): Promise<void> {
       await client.connection.close();
     }
 
-    if (args.exitAfterJob) await shutdown(0);
+    if (args['exit-after-job']) await shutdown(0);
     say('serving; press Ctrl-C to stop everything');
     if (!processes.every((p) => isRunning(p.child))) await shutdown(1);
   } catch (err) {

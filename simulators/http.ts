@@ -47,7 +47,24 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(server: http.Server, port: number, host: string): Promise<Listening> {
+/**
+ * Serves `handle`, each request's body read first; a body over the limit is answered 413 and any
+ * other failure 500, with the JSON `errorBody` makes for the vendor played.
+ */
+export async function serve(
+  handle: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => Promise<void>,
+  errorBody: (status: number, message: string) => unknown,
+  port: number,
+  host: string,
+): Promise<Listening> {
+  const server = http.createServer((req, res) => {
+    readBody(req)
+      .then((body) => handle(req, res, body))
+      .catch((err: unknown) => {
+        if (err instanceof BodyTooLargeError) sendJson(res, 413, errorBody(413, err.message));
+        else sendJson(res, 500, errorBody(500, 'simulator error'));
+      });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,26 +1,19 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
-import {
-  resolveCallRetryPolicy,
-  withCallRetry,
-  type CallKind,
-  type CallRetryOptions,
-  type CallRetryPolicy,
-} from '../shared/call-retry';
-import { pacerFor, type Pacer } from '../shared/call-pacer';
+import type { AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
+import type { CallKind } from '../shared/call-retry';
 import {
   checkContract,
+  contractContext,
   contractViolation,
   userStatuses,
   type ContractContext,
   type UserStatuses,
 } from '../shared/contract';
 import { VendorError } from '../shared/errors';
-import { createHttpClient, headerValue, send } from '../shared/http';
-import type { VendorMetrics } from '../shared/metrics';
+import { headerValue, isSuccess } from '../shared/http';
 import { resolveSecret, type SecretSource } from '../shared/secret';
-import { TokenCache } from '../shared/token-cache';
+import { RENEW_TOKEN, VendorClient, type VendorClientOptions } from '../shared/vendor-client';
 import {
   authingEnvelope,
   resignContract,
@@ -42,25 +35,12 @@ import { isVerifiableIdType, matchUsers, sameAfterNormalizing } from './user-mat
 
 export { AUTHING_USER_STATUSES, type AuthingUserStatus } from './contract';
 
-export interface AuthingClientOptions {
+export interface AuthingClientOptions extends VendorClientOptions {
   /** e.g. `https://api.authing.cn`. */
   baseUrl: string;
   userPoolId: string;
   accessKeyId: string;
   accessKeySecret: SecretSource;
-  /** Per-request timeout. Default 15 seconds. */
-  timeoutMs?: number;
-  /** Call durations and token fetches, for the worker's metrics. */
-  metrics?: VendorMetrics;
-  /** Retries of one call inside the client (activities/shared/call-retry.ts); defaults there. */
-  callRetry?: CallRetryOptions;
-  /**
-   * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
-   * evenly spaced (activities/shared/call-pacer.ts). Unset: no pacing. `AUTHING_CALLS_PER_SECOND`.
-   */
-  callsPerSecond?: number;
-  /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
-  pacer?: Pacer;
   /**
    * The `apiCode`s of an invalid-request answer that mean "some of the ids sent were refused": only
    * such a failure carries `refusesIds`, which lets the workflow split the batch. Default `[2004]`
@@ -90,40 +70,19 @@ interface CheckedAnswer extends AuthingAnswer {
 }
 
 /**
- * An Authing management-API (v3) client: management token, batch resign and read-back.
- *
- * - The token is cached per process and shared by concurrent callers (`TokenCache`); a 401 in the
- *   HTTP status or the body, or apiCode 2020 (not logged in), drops it, fetches a new one and
- *   retries the call once.
- * - Every answer is checked against its declared contract (./contract.ts) before anything reads it:
- *   one we do not fully understand is a non-retryable VendorProtocolError, never an outcome.
- * - Transient failures are retried inside the client (activities/shared/call-retry.ts): reads and
- *   the token fetch on any of them, the resign only when the vendor provably did nothing.
- * - With `callsPerSecond` (or `pacer`), every exchange waits its turn (activities/shared/call-pacer.ts).
- * - Every call sends `authorization: Bearer <token>` and `x-authing-userpool-id`.
- * - Every failure is a `VendorError` of the closed set (see `./errors`), whose message and details
- *   never hold the access key secret or a token.
+ * An Authing management-API (v3) client: management token, batch resign and read-back. Every answer
+ * is checked against its contract (./contract.ts) before anything reads it; every failure is a
+ * `VendorError` (./errors.ts) that never holds the access key secret or a token.
  */
-export class AuthingClient {
-  readonly tokens: TokenCache;
-  /** Spaces every exchange; undefined when unpaced. */
-  readonly pacer: Pacer | undefined;
-  private readonly http: AxiosInstance;
+export class AuthingClient extends VendorClient {
   /** Strings that must never appear in an error: the secrets once resolved, and recent tokens. */
   private readonly secrets = new Set<string>();
   private recentTokens: string[] = [];
-  private readonly retry: CallRetryPolicy;
   private readonly idRejectedApiCodes: readonly number[];
 
   constructor(private readonly options: AuthingClientOptions) {
-    this.http = createHttpClient({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
-    this.retry = resolveCallRetryPolicy(options.callRetry);
-    this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
+    super('authing', TOKEN_OPERATION, options);
     this.idRejectedApiCodes = [...(options.idRejectedApiCodes ?? DEFAULT_ID_REJECTED_API_CODES)];
-    this.tokens = new TokenCache({
-      fetchToken: () => this.fetchToken(),
-      onFetch: () => options.metrics?.tokenFetched('authing'),
-    });
   }
 
   /**
@@ -131,11 +90,9 @@ export class AuthingClient {
    * `statusCode` is 200 and `data.success` is true; anything else throws. Authing gives no per-user
    * result: verify with `readUsers` (not possible for `custom_field`, see there).
    *
-   * Retried inside the client only on a 429 (HTTP or body `statusCode`) or a connection never made,
-   * never on a 5xx, a failure inside an HTTP 200 body or a timeout: specs/authing.md does not say
-   * the call is idempotent (§2: whether resigning a resigned user is an error is unknown, and the
-   * simulator can `fail` it), and it is irreversible. After such a failure the vendor may have
-   * resigned the users; the activity re-reads first and sends only those still not resigned (activities/index.ts).
+   * An `action` (../shared/call-retry.ts): specs/authing.md does not say the call is idempotent (§2:
+   * whether resigning a resigned user is an error is unknown, and the simulator can `fail` it), and
+   * it is irreversible. The activity re-reads first (../index.ts).
    */
   async resignUsers(
     userIds: readonly string[],
@@ -219,13 +176,7 @@ export class AuthingClient {
   }
 
   private contractContext(operation: string, answer: { httpStatus: number; raw: unknown }): ContractContext {
-    const vendorRequestId = this.requestIdOf(answer.raw);
-    return {
-      vendor: 'authing',
-      operation,
-      httpStatus: answer.httpStatus,
-      ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
-    };
+    return contractContext('authing', operation, answer.httpStatus, this.requestIdOf(answer.raw));
   }
 
   /**
@@ -235,25 +186,19 @@ export class AuthingClient {
    * Authing's envelope.
    */
   private answerOf(response: AxiosResponse<unknown>, operation: string): CheckedAnswer {
-    const retryAfter = headerValue(response, 'retry-after');
-    const serverDate = headerValue(response, 'date');
+    const retryAfter = headerValue(response.headers, 'retry-after');
+    const serverDate = headerValue(response.headers, 'date');
     const base = {
       httpStatus: response.status,
       raw: response.data,
       ...(retryAfter !== undefined ? { retryAfter } : {}),
       ...(serverDate !== undefined ? { serverDate } : {}),
     };
-    if (response.status < 200 || response.status >= 300) {
+    if (!isSuccess(response.status)) {
       const parsed = authingEnvelope.safeParse(response.data);
       return { ...base, body: parsed.success ? parsed.data : {} };
     }
-    try {
-      const body = checkContract(authingEnvelope, response.data, this.contractContext(operation, base));
-      return { ...base, body };
-    } catch (err) {
-      if (!(err instanceof VendorError)) throw err;
-      throw annotated(err, operation);
-    }
+    return { ...base, body: this.checked(authingEnvelope, { ...base, body: {} }, operation) };
   }
 
   /** `answer` as the endpoint's contract declares it, or a VendorProtocolError. */
@@ -266,23 +211,16 @@ export class AuthingClient {
     }
   }
 
-  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+  protected async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
     const operation = TOKEN_OPERATION;
     const secret = await resolveSecret(this.options.accessKeySecret);
     const revealed = secret.reveal();
     this.secrets.add(revealed);
     const payload = JSON.stringify({ accessKeyId: this.options.accessKeyId, accessKeySecret: revealed });
-    // Not retried here: a transient failure is retried by the call that needed the token
-    // (`beforeSending` in call()), within that call's budget, so retries never nest.
-    const response = await send<unknown>(
-      'authing',
-      operation,
-      () =>
-        this.http.post('/api/v3/get-management-token', payload, {
-          headers: { 'Content-Type': 'application/json' },
-        }),
-      this.options.metrics,
-      this.pacer,
+    const response = await this.send(operation, () =>
+      this.http.post('/api/v3/get-management-token', payload, {
+        headers: { 'Content-Type': 'application/json' },
+      }),
     );
     const answer = this.answerOf(response, operation);
     if (isOk(answer)) {
@@ -293,41 +231,21 @@ export class AuthingClient {
     throw authingFailure(answer, this.context(operation, { tokenCall: true }));
   }
 
-  /**
-   * One management call: token, send, and on a 401 (HTTP or body) or apiCode 2020 a new token and
-   * one more send (once per call, not per try). Transient failures are retried as `kind` allows.
-   */
-  private async call(
+  /** One management call; a 401 (HTTP or body) or apiCode 2020 renews the token once (`withToken`). */
+  private call(
     operation: string,
     kind: CallKind,
     request: (headers: Record<string, string>) => Promise<AxiosResponse<unknown>>,
   ): Promise<CheckedAnswer> {
-    let tokenRenewed = false;
-    return withCallRetry(
-      { operation, kind, beforeSending: [TOKEN_OPERATION] },
-      async () => {
-        for (;;) {
-          const token = await this.tokens.get();
-          const response = await send<unknown>(
-            'authing',
-            operation,
-            () =>
-              request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
-            this.options.metrics,
-            this.pacer,
-          );
-          const answer = this.answerOf(response, operation);
-          if (isOk(answer)) return answer;
-          if (isUnauthorized(answer) && !tokenRenewed) {
-            tokenRenewed = true;
-            this.tokens.invalidate(token);
-            continue;
-          }
-          throw authingFailure(answer, this.context(operation, { afterRefresh: tokenRenewed }));
-        }
-      },
-      this.retry,
-    );
+    return this.withToken(operation, kind, async (token, renewed) => {
+      const response = await this.send(operation, () =>
+        request({ authorization: `Bearer ${token}`, 'x-authing-userpool-id': this.options.userPoolId }),
+      );
+      const answer = this.answerOf(response, operation);
+      if (isOk(answer)) return answer;
+      if (isUnauthorized(answer) && !renewed) return RENEW_TOKEN;
+      throw authingFailure(answer, this.context(operation, { afterRefresh: renewed }));
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type VendorErrorDetails,
   type VendorFailureKind,
 } from '../shared/errors';
+import { isSuccess } from '../shared/http';
 
 /**
  * Authing's answers mapped onto the closed set of vendor failure types. Authing normally answers
@@ -73,7 +74,7 @@ export function redact(text: string, sensitive: readonly string[]): string {
 
 /** True only for a 2xx answer whose body says `statusCode` 200. */
 export function isOk(answer: AuthingAnswer): boolean {
-  return answer.httpStatus >= 200 && answer.httpStatus < 300 && numberOf(answer.body.statusCode) === 200;
+  return isSuccess(answer.httpStatus) && numberOf(answer.body.statusCode) === 200;
 }
 
 /**
@@ -106,9 +107,8 @@ export function authingFailure(answer: AuthingAnswer, ctx: FailureContext, what?
   const { body, httpStatus } = answer;
   const statusCode = numberOf(body.statusCode);
   const apiCode = numberOf(body.apiCode);
-  const httpOk = httpStatus >= 200 && httpStatus < 300;
   // The worse of the two says what happened: a 2xx with a failing body is the body's failure.
-  const effective = httpOk ? (statusCode ?? httpStatus) : httpStatus;
+  const effective = isSuccess(httpStatus) ? (statusCode ?? httpStatus) : httpStatus;
   const retryAfterMs = parseRetryAfter(answer.retryAfter, ctx.now);
 
   let kind: VendorFailureKind;

@@ -15,59 +15,35 @@ export function isVerifiableIdType(type: AuthingUserIdType): boolean {
   return type !== 'custom_field';
 }
 
-const str = (v: string | null | undefined): string[] => (typeof v === 'string' && v !== '' ? [v] : []);
-
-function pair(a: string | null | undefined, b: string | null | undefined): string[] {
-  return typeof a === 'string' && a !== '' && typeof b === 'string' && b !== '' ? [`${a}:${b}`] : [];
-}
+type Text = string | null | undefined;
+const pair = (a: Text, b: Text): Text => (a && b ? `${a}:${b}` : undefined);
 
 /** The ids of `type` (in compared form) under which `user` can be asked for. */
 export function keysOf(user: UserDto, type: AuthingUserIdType): string[] {
   const identities = user.identities ?? [];
-  let raw: string[];
-  switch (type) {
-    case 'user_id':
-      raw = str(user.userId);
-      break;
-    case 'external_id':
-      raw = str(user.externalId);
-      break;
-    case 'email':
-      raw = str(user.email);
-      break;
-    case 'phone':
-      raw = str(user.phone);
-      break;
-    case 'username':
-      raw = str(user.username);
-      break;
-    case 'identity':
-      raw = identities.flatMap((i) => pair(i.extIdpId, i.userIdInIdp));
-      break;
-    case 'sync_relation':
-      raw = identities.flatMap((i) => pair(i.provider, i.userIdInIdp));
-      break;
-    case 'custom_field':
-      raw = [];
-      break;
-  }
-  return [...new Set(raw.map((k) => authingIdKey(k, type)))];
+  const raw: Record<AuthingUserIdType, Text[]> = {
+    user_id: [user.userId],
+    external_id: [user.externalId],
+    email: [user.email],
+    phone: [user.phone],
+    username: [user.username],
+    identity: identities.map((i) => pair(i.extIdpId, i.userIdInIdp)),
+    sync_relation: identities.map((i) => pair(i.provider, i.userIdInIdp)),
+    custom_field: [],
+  };
+  const keys = raw[type].filter((k): k is string => typeof k === 'string' && k !== '');
+  return [...new Set(keys.map((k) => authingIdKey(k, type)))];
 }
 
 /** The record field an id of `type` is matched through, for messages. */
 export function matchedField(type: AuthingUserIdType): string {
-  switch (type) {
-    case 'user_id':
-      return 'userId';
-    case 'external_id':
-      return 'externalId';
-    case 'identity':
-      return 'identities (extIdpId:userIdInIdp)';
-    case 'sync_relation':
-      return 'identities (provider:userIdInIdp)';
-    default:
-      return type;
-  }
+  const fields: Partial<Record<AuthingUserIdType, string>> = {
+    user_id: 'userId',
+    external_id: 'externalId',
+    identity: 'identities (extIdpId:userIdInIdp)',
+    sync_relation: 'identities (provider:userIdInIdp)',
+  };
+  return fields[type] ?? type;
 }
 
 /** Two ids of the request that compare equal (say `A@x.com` and `a@x.com`), if any. */

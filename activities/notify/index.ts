@@ -7,15 +7,10 @@ import type { NotifyActivities, RunNotification } from '../../workflows/notifica
 import type { Secret } from '../shared/secret';
 
 /**
- * The `notifyRun` activity: one signed JSON POST per notification to the URL operators configured
- * (OFFBOARD_NOTIFY_URL), signed as the HR webhook's events are (webhook/signature.ts), with the
- * headers below. docs/operations.md, "Notifications".
- *
- * A 2xx answer is success. Anything else throws an ApplicationFailure, which Temporal retries under
- * the workflow's retry policy for this activity, except a 4xx other than 408 and 429: the receiver
- * refuses the notification itself (a wrong URL or secret), which sending again will not change, so it
- * is non-retryable. Failure messages name the receiver's host and the status or network error, never
- * the secret, the signature or the body.
+ * The `notifyRun` activity: one JSON POST per notification to OFFBOARD_NOTIFY_URL, signed as the HR
+ * webhook's events are (webhook/signature.ts). Payload, signature, answers and retries:
+ * docs/operations.md, "Notifications". Failure messages name the receiver's host and the status or
+ * network error, never the secret, the signature or the body.
  */
 
 export const NOTIFY_TIMESTAMP_HEADER = 'X-Offboarding-Timestamp';
@@ -51,7 +46,7 @@ export interface NotifyTarget {
   timeoutMs?: number;
 }
 
-/** Receivers that refuse a notification this way will refuse it again: not retried. */
+/** A receiver that refuses a notification itself (a wrong URL or secret) will refuse it again. */
 function refusedForGood(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }

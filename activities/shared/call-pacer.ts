@@ -30,9 +30,7 @@
  *
  * How: callers wait in one FIFO queue. A single pump releases the head once both rules allow, else
  * waits for the sooner of a timer and the end of an exchange it waits for: one timer at a time, no
- * busy-wait, any number of concurrent callers. A caller that finds the queue empty and both rules
- * met goes at once (no timer). `take()` resolves with a `done` function that the caller calls once
- * its exchange has ended; `send()` does so in every case.
+ * busy-wait. A caller that finds the queue empty and both rules met goes at once (no timer).
  *
  * The waits are timers, so the activity's heartbeat ticker (activities/index.ts) goes on meanwhile.
  * They are made before an exchange starts, so they are not part of its HTTP timeout, of the
@@ -40,8 +38,7 @@
  * `maxTotalWaitMs`); being real time, they do pass on the retry's clock (`maxElapsedMs`), which keeps
  * an activity attempt inside its start-to-close timeout.
  *
- * The limit is per process: with N worker processes, give each the vendor's limit ÷ N. The task
- * queue's activity limit stays the global cap across all workers.
+ * The limit is per process: with N worker processes, give each the vendor's limit ÷ N.
  */
 
 export interface CallPacerOptions {

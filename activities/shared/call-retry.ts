@@ -6,9 +6,8 @@ import { observeSafely } from './metrics';
  * instead of a failed activity attempt (and Temporal's 1 s, doubling, activity retry).
  *
  * The unit is a *call*: one vendor operation (e.g. `batch_disable`) together with the token fetch it
- * may need first. Each HTTP exchange is still its own `send()`, so `metrics.callEnded` sees every
- * try. Retries are never nested: the token fetch is not retried on its own, its transient failures
- * are retried here, within the call's budget.
+ * may need first (./vendor-client.ts `withToken`). Each HTTP exchange is still its own `send()`, so
+ * `metrics.callEnded` sees every try.
  *
  * What is repeated (`CallSpec.kind`):
  * - `read` (WPS batch_read, Authing get-user-batch) and any failure in a step before the call is
@@ -18,16 +17,11 @@ import { observeSafely } from './metrics';
  *   nothing: a 429 (refused before acting), or a connection that was never made (ECONNREFUSED, a DNS
  *   failure). A 5xx, a timeout or a dropped connection may come after the vendor acted, so it is
  *   thrown as is: the activity re-reads those ids before acting again, which is the safe path.
- * - Never a failure that is not transient (`VendorError.retryable` false), nor anything that is not
- *   a `VendorError`.
+ * - Never a failure that is not transient, nor anything that is not a `VendorError`.
  *
- * How long (`CallRetryOptions`, defaults in `CALL_RETRY_DEFAULTS`): at most 3 extra tries; full
- * jitter backoff (a random wait up to 100 ms, doubling, capped at 1 s); a Retry-After of at most 2 s
- * is waited exactly, a longer one ends the call at once (the error carries it, so the activity retry
- * waits it); at most 3 s of waiting per call; and no try started 20 s or more after the call began.
- * The waits are timers, so the activity's heartbeat ticker (activities/index.ts) goes on meanwhile.
- * The clients take no AbortSignal (activities are not handed one), so a wait is not cut short by
- * cancellation; it is at most 3 s.
+ * How long: `CallRetryOptions`. The waits are timers, so the activity's heartbeat ticker
+ * (activities/index.ts) goes on meanwhile. The clients take no AbortSignal (activities are not
+ * handed one), so a wait is not cut short by cancellation; it is at most `maxTotalWaitMs`.
  *
  * The error thrown after the last try is the last try's own `VendorError`, unchanged.
  */
@@ -63,10 +57,8 @@ export interface CallRetryOptions {
   /**
    * No try starts later than this after the call began (tries included, not only waits). Only slow
    * failures reach it (timeouts of 15 s each): it keeps one call within about 20 s + one HTTP timeout
-   * (35 s), so an activity attempt (read, action, read-back, and a re-read round after an action's
-   * 5xx begun within 10 s: activities/index.ts) stays inside its 2-minute
-   * start-to-close timeout (workflows/batch-runner.ts) and no timed-out attempt sends an action
-   * late. Default 20,000 ms.
+   * (35 s), so an activity attempt stays inside its start-to-close timeout (activities/index.ts
+   * `ACTION_ROUNDS_WITHIN_MS`) and no timed-out attempt sends an action late. Default 20,000 ms.
    */
   maxElapsedMs?: number;
   /** Clock for `maxElapsedMs`. Default `Date.now`. */
@@ -145,9 +137,9 @@ export function resolveCallRetryPolicy(options: CallRetryOptions = {}): CallRetr
  */
 export type FailureClass = 'throttled' | 'notConnected' | 'mayHaveActed' | 'permanent';
 
-/** Network error codes (from `send()`'s `vendorCode`) raised before a connection exists. */
 /** An exchange that never left the worker: its run's call slots stayed busy (../call-slots.ts). */
 export const NOT_SENT_CODE = 'NOT_SENT';
+/** Network error codes (from `send()`'s `vendorCode`) raised before a connection exists. */
 export const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',

@@ -17,6 +17,16 @@ export interface ContractContext {
   vendorRequestId?: string;
 }
 
+/** The context of an answer's check; the request id only when the vendor sent one. */
+export function contractContext(
+  vendor: VendorName,
+  operation: string,
+  httpStatus: number,
+  vendorRequestId: string | undefined,
+): ContractContext {
+  return { vendor, operation, httpStatus, ...(vendorRequestId !== undefined ? { vendorRequestId } : {}) };
+}
+
 const MAX_KEYS = 40;
 const MAX_DEPTH = 4;
 

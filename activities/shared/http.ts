@@ -35,18 +35,14 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
 }
 
 /**
- * Sends a request and turns a network-level failure into a transient `VendorError`. The HTTP
- * library's own error is not kept as the cause: it holds the request's headers, tokens included.
- * With `metrics`, the exchange's duration is reported whether or not it was answered.
+ * Sends one request, every HTTP exchange with a vendor, and turns a network-level failure into a
+ * transient `VendorError`. The HTTP library's own error is not kept as the cause: it holds the
+ * request's headers, tokens included. With `metrics`, the exchange's duration is reported whether or
+ * not it was answered.
  *
- * With `pacer` (./call-pacer.ts), the exchange first waits for its turn. Every HTTP exchange with a
- * vendor goes through here (API calls, token fetches, every retry try), so the pacer sees them all.
- * The wait comes before the request is made: it is not part of the HTTP timeout nor of the duration
- * reported to `metrics`. The pacer is told when the exchange has ended, answered or not.
- *
- * Inside an activity bound to a run (../call-slots.ts `CallSlots.within`) it first takes one of the
- * run's call slots, and gives it back when the exchange has ended, likewise; when none comes free
- * by the attempt's deadline, nothing is sent and the failure is transient (`NOT_SENT_CODE`).
+ * It first takes one of its run's call slots (../call-slots.ts; none free by the attempt's deadline:
+ * nothing is sent, `NOT_SENT_CODE`), then the pacer's turn (./call-pacer.ts), and gives both back
+ * once the exchange has ended, answered or not.
  */
 export async function send<T>(
   vendor: VendorName,
@@ -55,9 +51,7 @@ export async function send<T>(
   metrics?: VendorMetrics,
   pacer?: Pacer,
 ): Promise<AxiosResponse<T>> {
-  // The run's slot first (activities/call-slots.ts), then the pacer's turn, so that a paced exchange
-  // starts when the pacer releases it and the pacer's timing holds.
-  // Outside a run and without a pacer nothing is awaited: the request is made at once.
+  // The slot first, so that a paced exchange starts when the pacer releases it and its timing holds.
   const slot = takeCallSlot();
   let slotDone: (() => void) | undefined;
   if (slot) {
@@ -100,7 +94,13 @@ export async function send<T>(
   }
 }
 
-export function headerValue(response: AxiosResponse, name: string): string | undefined {
-  const value: unknown = response.headers[name.toLowerCase()];
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** A response header (`headers` as axios gives them, keys in lower case), when it is one string. */
+export function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const value: unknown = (headers as Record<string, unknown>)[name.toLowerCase()];
   return typeof value === 'string' ? value : undefined;
 }

@@ -1,19 +1,16 @@
-import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
+import type { CallKind } from '../shared/call-retry';
 import {
-  resolveCallRetryPolicy,
-  withCallRetry,
-  type CallKind,
-  type CallRetryOptions,
-  type CallRetryPolicy,
-} from '../shared/call-retry';
-import { pacerFor, type Pacer } from '../shared/call-pacer';
-import { checkContract, userStatuses, type ContractContext, type UserStatuses } from '../shared/contract';
-import { createHttpClient, send } from '../shared/http';
+  checkContract,
+  contractContext,
+  userStatuses,
+  type ContractContext,
+  type UserStatuses,
+} from '../shared/contract';
+import { headerValue, isSuccess } from '../shared/http';
 import { VendorError } from '../shared/errors';
-import type { VendorMetrics } from '../shared/metrics';
 import { resolveSecret, type SecretSource } from '../shared/secret';
-import { TokenCache } from '../shared/token-cache';
+import { RENEW_TOKEN, VendorClient, type VendorClientOptions } from '../shared/vendor-client';
 import {
   batchReadStatuses,
   WPS_BATCH_DISABLE_SUCCESS,
@@ -30,7 +27,6 @@ import {
   mapWpsFailure,
   WPS_ID_REJECTED_CODES,
   WPS_SIGNATURE_REJECTED_CODES,
-  wpsHeader,
   wpsRequestId,
   type WpsCodeRules,
 } from './errors';
@@ -38,7 +34,7 @@ import { kso1Authorization, kso1Date } from './kso1';
 
 export type { WpsUserStatus } from './contract';
 
-export interface WpsClientOptions {
+export interface WpsClientOptions extends VendorClientOptions {
   /**
    * The API's root, e.g. `https://openapi.wps.cn`, or a gateway's with its path prefix
    * (`https://host/openapi`): the prefix is part of the path sent, and so of what KSO-1 signs.
@@ -46,37 +42,14 @@ export interface WpsClientOptions {
   baseUrl: string;
   appId: string;
   appKey: SecretSource;
-  /** Per-request timeout. Default 15 seconds. */
-  timeoutMs?: number;
   /** Clock for the X-Kso-Date header. Default `() => new Date()`. */
   now?: () => Date;
-  /**
-   * Vendor codes that mean "KSO-1 signature rejected", added to `WPS_SIGNATURE_REJECTED_CODES`
-   * (the simulator's 400001002). The real vendor's code is not published. `WPS_SIGNATURE_REJECTED_CODES`.
-   */
+  /** Added to `WPS_SIGNATURE_REJECTED_CODES` (./errors.ts); the env variable of that name. */
   signatureRejectedCodes?: Iterable<number>;
-  /**
-   * Codes answered (even inside HTTP 200) for a rate limit, retried as transient, added to every code
-   * of `429` + six digits. `WPS_THROTTLED_CODES`.
-   */
+  /** Rate-limit codes (even inside HTTP 200) besides `429` + six digits. `WPS_THROTTLED_CODES`. */
   throttledCodes?: Iterable<number>;
-  /**
-   * Codes meaning "the vendor refused some of the ids sent": only a failure with one of them may be
-   * split to isolate the ids. Replaces `WPS_ID_REJECTED_CODES` (the simulator's codes; the vendor's
-   * are not published). `WPS_ID_REJECTED_CODES`.
-   */
+  /** Replaces `WPS_ID_REJECTED_CODES` (./errors.ts); the env variable of that name. */
   idRejectedCodes?: Iterable<number>;
-  /** Call durations and token fetches, for the worker's metrics. */
-  metrics?: VendorMetrics;
-  /** Retries of one call inside the client (activities/shared/call-retry.ts); defaults there. */
-  callRetry?: CallRetryOptions;
-  /**
-   * Most HTTP exchanges per second from this client (API calls, token fetches and retries alike),
-   * evenly spaced (activities/shared/call-pacer.ts). Unset: no pacing. `WPS_CALLS_PER_SECOND`.
-   */
-  callsPerSecond?: number;
-  /** A pacer to use instead of one made from `callsPerSecond` (tests: a fake clock and sleep). */
-  pacer?: Pacer;
 }
 
 /** The most ids this client sends in one call (the vendor's own maximum is not published). */
@@ -96,15 +69,10 @@ interface Checked<T> {
 }
 
 /** A WPS 365 open-API client: app token, KSO-1 signed calls, errors mapped to `VendorError`. */
-export class WpsClient {
-  readonly tokens: TokenCache;
-  /** Spaces every exchange; undefined when unpaced. */
-  readonly pacer: Pacer | undefined;
-  private readonly http: AxiosInstance;
+export class WpsClient extends VendorClient {
   private readonly baseUrl: string;
   private readonly now: () => Date;
   private readonly codes: Required<WpsCodeRules>;
-  private readonly retry: CallRetryPolicy;
 
   constructor(private readonly options: WpsClientOptions) {
     const base = new URL(options.baseUrl);
@@ -112,6 +80,7 @@ export class WpsClient {
     if (base.search !== '' || base.hash !== '') {
       throw new Error('WPS base URL must not have a query string or a fragment');
     }
+    super('wps', TOKEN_OPERATION, options);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.codes = {
       signatureRejectedCodes: new Set([
@@ -121,24 +90,16 @@ export class WpsClient {
       throttledCodes: new Set(options.throttledCodes ?? []),
       idRejectedCodes: new Set(options.idRejectedCodes ?? WPS_ID_REJECTED_CODES),
     };
-    this.http = createHttpClient({ baseUrl: this.baseUrl, timeoutMs: options.timeoutMs });
     this.now = options.now ?? (() => new Date());
-    this.retry = resolveCallRetryPolicy(options.callRetry);
-    this.pacer = options.pacer ?? pacerFor(options.callsPerSecond);
-    this.tokens = new TokenCache({
-      fetchToken: () => this.fetchToken(),
-      onFetch: () => options.metrics?.tokenFetched('wps'),
-    });
   }
 
   /**
    * Disables up to 50 users. Resolves with the vendor's request id, if it sent one.
    *
-   * Retried inside the client only on a 429 or a connection never made, never on a 5xx or a timeout:
-   * specs/wps-365.md does not say batch_disable is idempotent (§3 lists "whether disabling an
-   * already-disabled user is an error" as unknown, and the simulator can `reject` it), so a blind
-   * resend after the vendor may have acted could turn a done batch into a refused one. The activity
-   * re-reads first and sends only the users still active (activities/index.ts).
+   * An `action` (../shared/call-retry.ts): specs/wps-365.md does not say batch_disable is idempotent
+   * (§3 lists "whether disabling an already-disabled user is an error" as unknown, and the simulator
+   * can `reject` it), so a blind resend after the vendor may have acted could turn a done batch into
+   * a refused one. The activity re-reads first (../index.ts).
    */
   async disableUsers(userIds: readonly string[]): Promise<{ vendorRequestId?: string }> {
     checkIds(userIds, 'batch_disable');
@@ -170,27 +131,20 @@ export class WpsClient {
     return userStatuses(statuses, { vendorRequestId: ctx.vendorRequestId, serverDate });
   }
 
-  private async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
+  protected async fetchToken(): Promise<{ value: string; expiresInSeconds: number }> {
     const appKey = await resolveSecret(this.options.appKey);
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.options.appId,
       client_secret: appKey.reveal(),
     }).toString();
-    // Not retried here: a transient failure is retried by the call that needed the token
-    // (`beforeSending` in signedPost), within that call's budget, so retries never nest.
-    const response = await send<unknown>(
-      'wps',
-      TOKEN_OPERATION,
-      () =>
-        this.http.post('/oauth2/token', form, {
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        }),
-      this.options.metrics,
-      this.pacer,
+    const response = await this.send(TOKEN_OPERATION, () =>
+      this.http.post('/oauth2/token', form, {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
     );
-    const ctx = contextOf(TOKEN_OPERATION, response);
-    if (isSuccessStatus(response.status) && !looksLikeTokenFailure(response.data)) {
+    const ctx = contractContext('wps', TOKEN_OPERATION, response.status, wpsRequestId(response.headers));
+    if (isSuccess(response.status) && !looksLikeTokenFailure(response.data)) {
       const token = checkContract(WPS_TOKEN_SUCCESS, response.data, ctx);
       return { value: token.access_token, expiresInSeconds: token.expires_in };
     }
@@ -203,12 +157,10 @@ export class WpsClient {
 
   /**
    * Serialises the body once and signs those bytes, over the path as sent (a gateway's prefix
-   * included); every try gets a fresh date and signature. A rejected token is dropped and the call
-   * sent again once with a new one (once per call, not per try). Transient failures are retried as
-   * `kind` allows (activities/shared/call-retry.ts). A success answer is returned only once it
-   * matches `success`.
+   * included); every try gets a fresh date and signature. A rejected token is renewed once
+   * (`withToken`). A success answer is returned only once it matches `success`.
    */
-  private async signedPost<T>(
+  private signedPost<T>(
     path: string,
     payload: unknown,
     operation: string,
@@ -218,80 +170,50 @@ export class WpsClient {
     const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
     const sent = new URL(this.baseUrl + path);
     const requestUri = sent.pathname + sent.search;
-    let tokenRenewed = false;
-    return withCallRetry(
-      { operation, kind, beforeSending: [TOKEN_OPERATION] },
-      async () => {
-        for (;;) {
-          const token = await this.tokens.get();
-          const appKey = await resolveSecret(this.options.appKey);
-          const response = await send<unknown>(
-            'wps',
-            operation,
-            () => {
-              // Dated and signed when it really leaves, after any pacing wait.
-              const date = kso1Date(this.now());
-              const authorization = kso1Authorization({
-                method: 'POST',
-                requestUri,
-                contentType: CONTENT_TYPE,
-                date,
-                body: bytes,
-                appId: this.options.appId,
-                appKey: appKey.reveal(),
-              });
-              return this.http.post(path, bytes, {
-                headers: {
-                  'Content-Type': CONTENT_TYPE,
-                  'X-Kso-Date': date,
-                  'X-Kso-Authorization': authorization,
-                  Authorization: `Bearer ${token}`,
-                },
-              });
-            },
-            this.options.metrics,
-            this.pacer,
-          );
-          const ctx = contextOf(operation, response);
-          if (isSuccessStatus(response.status)) {
-            // Every 2xx must say, with a numeric code, whether it succeeded (§3: even HTTP 200 fails).
-            const { code } = checkContract(WPS_ENVELOPE, response.data, ctx);
-            if (code === 0) {
-              const body = checkContract(success, response.data, ctx);
-              const serverDate = wpsHeader(response.headers, 'date');
-              return { body, answer: response.data, ctx, ...(serverDate ? { serverDate } : {}) };
-            }
-          }
-          const { code } = envelopeOf(response.data);
-          if (
-            !tokenRenewed &&
-            isTokenRejection(response.status, code) &&
-            !isSignatureRejection(code, this.codes.signatureRejectedCodes)
-          ) {
-            tokenRenewed = true;
-            this.tokens.invalidate(token);
-            continue;
-          }
-          throw mapWpsFailure(response, operation, { ...this.codes, secrets: [appKey.reveal(), token] });
+    return this.withToken(operation, kind, async (token, renewed) => {
+      const appKey = await resolveSecret(this.options.appKey);
+      const response = await this.send(operation, () => {
+        // Dated and signed when it really leaves, after any pacing wait.
+        const date = kso1Date(this.now());
+        const authorization = kso1Authorization({
+          method: 'POST',
+          requestUri,
+          contentType: CONTENT_TYPE,
+          date,
+          body: bytes,
+          appId: this.options.appId,
+          appKey: appKey.reveal(),
+        });
+        return this.http.post(path, bytes, {
+          headers: {
+            'Content-Type': CONTENT_TYPE,
+            'X-Kso-Date': date,
+            'X-Kso-Authorization': authorization,
+            Authorization: `Bearer ${token}`,
+          },
+        });
+      });
+      const ctx = contractContext('wps', operation, response.status, wpsRequestId(response.headers));
+      if (isSuccess(response.status)) {
+        // Every 2xx must say, with a numeric code, whether it succeeded (§3: even HTTP 200 fails).
+        const { code } = checkContract(WPS_ENVELOPE, response.data, ctx);
+        if (code === 0) {
+          const body = checkContract(success, response.data, ctx);
+          const serverDate = headerValue(response.headers, 'date');
+          return { body, answer: response.data, ctx, ...(serverDate ? { serverDate } : {}) };
         }
-      },
-      this.retry,
-    );
+      }
+      const { code } = envelopeOf(response.data);
+      if (
+        !renewed &&
+        isTokenRejection(response.status, code) &&
+        !isSignatureRejection(code, this.codes.signatureRejectedCodes)
+      ) {
+        return RENEW_TOKEN;
+      }
+      throw mapWpsFailure(response, operation, { ...this.codes, secrets: [appKey.reveal(), token] });
+    });
   }
-}
-
-function isSuccessStatus(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-function contextOf(operation: string, response: { status: number; headers: unknown }): ContractContext {
-  const vendorRequestId = wpsRequestId(response.headers);
-  return {
-    vendor: 'wps',
-    operation,
-    httpStatus: response.status,
-    ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
-  };
 }
 
 /** A token answer in either failure shape (§1 `{code, msg}`, §6 OAuth `{error, error_description}`). */

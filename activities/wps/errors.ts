@@ -1,10 +1,11 @@
-import { contractViolation } from '../shared/contract';
+import { contractContext, contractViolation } from '../shared/contract';
 import {
   parseRetryAfter,
   VendorError,
   type VendorErrorDetails,
   type VendorFailureKind,
 } from '../shared/errors';
+import { headerValue, isSuccess } from '../shared/http';
 
 /**
  * How WPS 365 failures map onto the closed set of failure types (activities/shared/errors.ts).
@@ -13,7 +14,7 @@ import {
  *
  * | answer                                                          | kind             | retried? |
  * | --------------------------------------------------------------- | ---------------- | -------- |
- * | no answer (network error, timeout): see vendor/http.ts          | `transient`      | yes      |
+ * | no answer (network error, timeout): see shared/http.ts          | `transient`      | yes      |
  * | HTTP 429 or 5xx (Retry-After → retryAfterMs)                    | `transient`      | yes      |
  * | a throttling code (`429` + six digits, or configured), or a     | `transient`      | yes      |
  * |   server code (`5` + eight digits), whatever the HTTP status    |                  |          |
@@ -111,15 +112,9 @@ export function envelopeOf(data: unknown): WpsFailureBody {
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as WpsFailureBody) : {};
 }
 
-export function wpsHeader(headers: unknown, name: string): string | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  const value: unknown = (headers as Record<string, unknown>)[name.toLowerCase()];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** The vendor's request id header, if any (§6: none is documented), at most 200 characters. */
 export function wpsRequestId(headers: unknown): string | undefined {
-  return (wpsHeader(headers, 'x-request-id') ?? wpsHeader(headers, 'x-kso-request-id'))?.slice(0, 200);
+  return (headerValue(headers, 'x-request-id') ?? headerValue(headers, 'x-kso-request-id'))?.slice(0, 200);
 }
 
 /** The vendor code as a number; only a JSON number counts (a string is not the documented shape). */
@@ -191,17 +186,11 @@ export function mapWpsFailure(
   const code = numericCode(body.code);
   const oauthError = typeof body.error === 'string' && body.error !== '' ? body.error : undefined;
   const vendorRequestId = wpsRequestId(answer.headers);
-  const is2xx = status >= 200 && status < 300;
 
   // A 2xx that is neither a success nor a failure we can read: nothing about it can be trusted.
-  if (!(status === 429 || status >= 500) && is2xx && (code === undefined || code === 0) && !oauthError) {
+  if (isSuccess(status) && (code === undefined || code === 0) && !oauthError) {
     return contractViolation(
-      {
-        vendor: 'wps',
-        operation,
-        httpStatus: status,
-        ...(vendorRequestId !== undefined ? { vendorRequestId } : {}),
-      },
+      contractContext('wps', operation, status, vendorRequestId),
       'code',
       code === 0 ? 'code 0 but not the success answer' : 'expected a numeric code',
       answer.data,
@@ -235,7 +224,9 @@ export function mapWpsFailure(
   // A throttle inside HTTP 200 is a throttle: the vendor did nothing (activities/shared/call-retry.ts).
   const throttled = status === 429 || isThrottledCode(code, options.throttledCodes);
   const retryAfterMs =
-    kind === 'transient' ? parseRetryAfter(wpsHeader(answer.headers, 'retry-after'), options.now) : undefined;
+    kind === 'transient'
+      ? parseRetryAfter(headerValue(answer.headers, 'retry-after'), options.now)
+      : undefined;
   // OAuth-style token failures ({error, error_description}) fill the same two fields.
   const hasCode = typeof body.code === 'number' || typeof body.code === 'string';
   const vendorCode = vendorText(hasCode ? String(body.code) : oauthError, secrets);

@@ -5,6 +5,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { Connection } from '@temporalio/client';
 import { OFFBOARDING_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { freePort } from './ports';
+import { stopProcess } from './processes';
 
 export { freePort };
 
@@ -89,14 +90,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? `code ${String(code)}`}`;
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await done;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcess(child, 10_000);
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
   for (;;) {

@@ -4,7 +4,8 @@ import { share, switchesFromEnv, type Switches } from '../env';
 import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
 
 /**
- * The Authing simulator's switches from the environment, for `simulators/main.ts`:
+ * The Authing simulator's switches from the environment, for `simulators/main.ts` (read as ../env.ts
+ * says):
  *   AUTHING_SIM_UNKNOWN_IDS, AUTHING_SIM_RESIGNED_IDS   fail | skip | succeed (default skip)
  *   AUTHING_SIM_REJECT_IDS   comma-separated ids whose resign is refused whole (statusCode 400)
  *   AUTHING_SIM_REJECT_API_CODE                         that refusal's apiCode (default 2004)
@@ -23,7 +24,6 @@ import type { AuthingIdBehaviour, AuthingSimulatorOptions } from './server';
  *   AUTHING_SIM_LATENCY_MS, AUTHING_SIM_SERVER_ERROR_RATE, AUTHING_SIM_THROTTLE_RATE,
  *   AUTHING_SIM_RETRY_AFTER_SECONDS, AUTHING_SIM_HANG_RATE, AUTHING_SIM_DOWN (true/false),
  *   AUTHING_SIM_RATE_LIMIT_PER_SECOND, AUTHING_SIM_FAULT_SEED
- * An unset or empty variable keeps the default; malformed ones throw a ConfigError naming them.
  */
 export type AuthingSimulatorEnvOptions = Pick<AuthingSimulatorOptions, keyof typeof SWITCHES | 'faults'>;
 

@@ -1,28 +1,15 @@
 import http from 'node:http';
 import { AUTHING_USER_ID_TYPES, type AuthingUserIdType } from '../../workflows/request';
-import { FaultInjector, type Fault, type FaultSettings } from '../faults';
-import {
-  BodyTooLargeError,
-  listen,
-  parseJson,
-  readBody,
-  sendJson,
-  TokenIssuer,
-  type Listening,
-} from '../http';
+import { FaultInjector, type FaultSettings } from '../faults';
+import { parseJson, sendJson, serve, TokenIssuer, type Listening } from '../http';
 
 /**
  * An Authing management-API (v3) simulator: the management token (tokens expire and can be
  * revoked), `authorization` and `x-authing-userpool-id` checks, and resign-user-batch /
  * get-user-batch over an in-memory directory. Failures are answered the vendor's way: HTTP 200 with
  * the status in the body, except a rate limit (HTTP 429, body statusCode 429). What the vendor's
- * documentation leaves open (an unknown or already-resigned id in a resign) is chosen by a switch,
- * and faults (latency, 503, 429 + Retry-After, hangs, outage, rate limit) come from the shared,
- * seeded `FaultInjector`. Simulator-only switches answer a failure inside an HTTP 200 body.
- * Other switches play answers a connector must not misread (`AuthingBehaviour`: renamed id field,
- * unknown status, a resign that does nothing, throttling in an HTTP 200 body, Chinese messages, a
- * skewed clock, a record nobody asked for, apiCode as a string). Emails match case-insensitively,
- * as Authing's do.
+ * documentation leaves open, and answers a connector must not misread, are switches
+ * (`AuthingBehaviour`); faults come from ../faults.ts. Emails match case-insensitively, as Authing's do.
  */
 
 export type AuthingStatus = 'Activated' | 'Suspended' | 'Resigned' | 'Archived' | 'Deactivated';
@@ -228,14 +215,9 @@ export class AuthingSimulator {
     this.tokens.revokeAll();
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<Listening> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) sendJson(res, 413, { statusCode: 413, message: err.message });
-        else sendJson(res, 500, { statusCode: 500, message: 'simulator error' });
-      });
-    });
-    return listen(server, port, host);
+  start(port = 0, host = '127.0.0.1'): Promise<Listening> {
+    const errorBody = (statusCode: number, message: string) => ({ statusCode, message });
+    return serve((req, res, body) => this.handle(req, res, body), errorBody, port, host);
   }
 
   /** Finds a user by an id of the given type, as Authing's userIdType does (the first, for custom_field). */
@@ -268,8 +250,7 @@ export class AuthingSimulator {
     return hits;
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     this.requestCounter += 1;
     const requestId = `authing-sim-${this.requestCounter}`;
@@ -357,7 +338,17 @@ export class AuthingSimulator {
     }
 
     const fault = await this.faults.before({ path: url.pathname });
-    if (fault) return this.answerFault(fault, res, record, requestId, { ...dated }, msg);
+    // A hang is never answered: the client must give up on its own timeout. Closing the server ends it.
+    if (fault?.kind === 'hang') return record(0, 0, undefined, 'hang');
+    if (fault) {
+      const throttle = fault.kind === 'throttle';
+      const httpStatus = throttle ? (this.behaviour.throttleInBody ? 200 : 429) : fault.status;
+      const statusCode = throttle ? 429 : fault.status;
+      record(httpStatus, statusCode, undefined, throttle ? 'throttle' : 'serverError');
+      const message = msg(throttle ? 'throttled' : 'unavailable');
+      const headers = throttle ? { ...dated, 'Retry-After': String(fault.retryAfterSeconds) } : dated;
+      return sendJson(res, httpStatus, { statusCode, message, requestId }, headers);
+    }
 
     const answerScripted = (scripted: ScriptedAnswer): void => {
       const { httpStatus = 200, apply: _apply, rawBody, ...payload } = scripted;
@@ -472,38 +463,5 @@ export class AuthingSimulator {
         this.resignations.push({ userId: user.userId, requestId });
       }
     }
-  }
-
-  private answerFault(
-    fault: Fault,
-    res: http.ServerResponse,
-    record: (
-      httpStatus: number,
-      statusCode: number,
-      apiCode: undefined,
-      injected: AuthingCall['injected'],
-    ) => void,
-    requestId: string,
-    headers: Record<string, string>,
-    msg: (key: MessageKey) => string,
-  ): void {
-    if (fault.kind === 'hang') {
-      // Never answered: the client must give up on its own timeout. Closing the server ends it.
-      record(0, 0, undefined, 'hang');
-      return;
-    }
-    if (fault.kind === 'serverError') {
-      record(503, 503, undefined, 'serverError');
-      sendJson(res, 503, { statusCode: 503, message: msg('unavailable'), requestId }, headers);
-      return;
-    }
-    const httpStatus = this.behaviour.throttleInBody ? 200 : 429;
-    record(httpStatus, 429, undefined, 'throttle');
-    sendJson(
-      res,
-      httpStatus,
-      { statusCode: 429, message: msg('throttled'), requestId },
-      { ...headers, 'Retry-After': String(fault.retryAfterSeconds) },
-    );
   }
 }

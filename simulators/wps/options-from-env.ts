@@ -4,9 +4,7 @@ import { switchesFromEnv, type Switches } from '../env';
 import type { WpsSimulatorOptions, WpsStatus, WpsUserRecord } from './server';
 
 /**
- * The WPS simulator's switches from the environment, for `simulators/main.ts`. Every variable is
- * optional; an unset one leaves the simulator's default. Malformed ones throw a ConfigError that
- * names them.
+ * The WPS simulator's switches from the environment, for `simulators/main.ts` (read as ../env.ts says):
  *
  *   WPS_SIM_UNKNOWN_IDS            skip | reject
  *   WPS_SIM_DISABLE_DISABLED       noop | reject

@@ -1,15 +1,7 @@
 import http from 'node:http';
 import { kso1Signature } from '../../activities/wps/kso1';
 import { FaultInjector, type FaultSettings } from '../faults';
-import {
-  BodyTooLargeError,
-  listen,
-  parseJson,
-  readBody,
-  sendJson,
-  TokenIssuer,
-  type Listening,
-} from '../http';
+import { parseJson, sendJson, serve, TokenIssuer, type Listening } from '../http';
 
 /**
  * A WPS 365 open-API simulator: the app token endpoint, KSO-1 verification as specs/wps-365.md §2
@@ -261,15 +253,12 @@ export class WpsSimulator {
     this.tokens.revokeAll();
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<Listening> {
-    const server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError)
-          sendJson(res, 413, { code: WPS_CODES.invalidParam, msg: err.message });
-        else sendJson(res, 500, { code: 500000000, msg: 'simulator error' });
-      });
+  start(port = 0, host = '127.0.0.1'): Promise<Listening> {
+    const errorBody = (status: number, msg: string) => ({
+      code: status === 413 ? WPS_CODES.invalidParam : 500000000,
+      msg,
     });
-    return listen(server, port, host);
+    return serve((req, res, body) => this.handle(req, res, body), errorBody, port, host);
   }
 
   /** A message in the configured language; `en` overrides the English text (to add specifics). */
@@ -277,8 +266,7 @@ export class WpsSimulator {
     return this.behaviour.language === 'zh' ? MESSAGES.zh[key] : (en ?? MESSAGES.en[key]);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const url = req.url ?? '/';
     this.requestCounter += 1;
     const requestId = `wps-sim-req-${this.requestCounter}`;
@@ -362,30 +350,15 @@ export class WpsSimulator {
         record({ userIds: isApi ? idsIn() : [], signatureValid: true, status: 0, code: 0, fault: 'hang' });
         return;
       }
-      if (fault?.kind === 'serverError') {
-        const payload = { code: WPS_CODES.serviceUnavailable, msg: this.msg('serviceUnavailable') };
-        record({
-          userIds: isApi ? idsIn() : [],
-          signatureValid: true,
-          status: fault.status,
-          code: payload.code,
-          fault: 'serverError',
-        });
-        sendJson(res, fault.status, payload, dated({}));
-        return;
-      }
-      if (fault?.kind === 'throttle') {
+      if (fault) {
+        const throttle = fault.kind === 'throttle';
         // throttleInBody: a vendor that reports its rate limit inside an HTTP 200 body.
-        const status = b.throttleInBody ? 200 : 429;
-        const payload = { code: WPS_CODES.rateLimited, msg: this.msg('rateLimited') };
-        record({
-          userIds: isApi ? idsIn() : [],
-          signatureValid: true,
-          status,
-          code: payload.code,
-          fault: 'throttle',
-        });
-        sendJson(res, status, payload, dated({ 'Retry-After': String(fault.retryAfterSeconds) }));
+        const status = throttle ? (b.throttleInBody ? 200 : 429) : fault.status;
+        const code = throttle ? WPS_CODES.rateLimited : WPS_CODES.serviceUnavailable;
+        record({ userIds: isApi ? idsIn() : [], signatureValid: true, status, code, fault: fault.kind });
+        const msg = this.msg(throttle ? 'rateLimited' : 'serviceUnavailable');
+        const headers = dated(throttle ? { 'Retry-After': String(fault.retryAfterSeconds) } : {});
+        sendJson(res, status, { code, msg }, headers);
         return;
       }
     }
