@@ -13,7 +13,7 @@ import type { BenchOptions, ScenarioContext } from './scenarios/types';
  * baseline. docs/benchmarks.md, "Ablation".
  */
 
-export type LayerName = WorkerSwitch | 'queue-rate' | 'pacer';
+export type LayerName = WorkerSwitch | 'pacer';
 
 interface Layer {
   name: LayerName;
@@ -21,8 +21,6 @@ interface Layer {
   acts: (spec: MeasureSpec) => boolean;
   /** The run with the layer off. */
   off: (spec: MeasureSpec) => MeasureSpec;
-  /** The fewest worker processes it is measured with (its baseline too); unset: the scenario's. */
-  workers?: number;
 }
 
 /** Calls fail transiently in this run: something for a retry layer to do. */
@@ -41,13 +39,6 @@ export const LAYERS: readonly Layer[] = [
   { name: 'action-rounds', acts: (s) => (s.faults.serverErrorRate ?? 0) > 0, off: inWorker('action-rounds') },
   { name: 'activity-retry', acts: failing, off: inWorker('activity-retry') },
   { name: 'batch-split', acts: (s) => s.refused !== undefined, off: inWorker('batch-split') },
-  {
-    name: 'queue-rate',
-    acts: (s) => s.activitiesPerSecond !== undefined,
-    off: ({ activitiesPerSecond: _off, ...spec }) => spec,
-    // Its one purpose is the limit across processes: with one, that process's pacer binds.
-    workers: 2,
-  },
   {
     name: 'pacer',
     acts: (s) => s.callsPerSecond !== undefined,
@@ -199,7 +190,7 @@ export async function runAblation(
     };
     await baseline(spec.workers ?? 1);
     for (const layer of layers.filter((l) => l.acts(spec))) {
-      const workers = Math.max(spec.workers ?? 1, layer.workers ?? 1);
+      const workers = spec.workers ?? 1;
       const base = await baseline(workers);
       const cell = await run(layer.off({ ...spec, workers }), layer.name);
       if (cell.error === undefined && base.error === undefined) {

@@ -16,7 +16,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --rate R                   calls per second each simulator allows in the rate-limit scenario (default 30)
   --latency-ms N             added to every simulated vendor call (default 50)
   --workers N                worker processes on the task queue in the rate-limit scenario, 1 to ${MAX_WORKERS}
-                             (default 1; the ablation's queue-rate runs use at least 2)
+                             (default 1)
   --run-timeout-minutes N    give up on a run after this long (default 60)
   --out FILE                 where the results JSON goes (default .data/bench/results-<timestamp>.json)
   --keep                     keep the temporary directory (SQLite file, logs) afterwards

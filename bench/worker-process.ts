@@ -13,8 +13,6 @@ export interface WorkerSettings {
   taskQueue: string;
   /** WORKER_MAX_CONCURRENT_ACTIVITIES (per vendor). */
   maxConcurrentActivities: number;
-  /** WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND; unset: no task-queue limit. */
-  activitiesPerSecond?: number;
   /** WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND (each process's own pacer); unset: no pacing. */
   callsPerSecond?: number;
   /** A layer switched off: the worker runs as bench/ablated-worker.ts makes it; unset: the product's. */
@@ -70,10 +68,6 @@ export function workerEnv(options: StartWorkerOptions): NodeJS.ProcessEnv {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'INFO',
   });
-  if (settings.activitiesPerSecond !== undefined) {
-    env.WPS_ACTIVITIES_PER_SECOND = String(settings.activitiesPerSecond);
-    env.AUTHING_ACTIVITIES_PER_SECOND = String(settings.activitiesPerSecond);
-  }
   if (settings.callsPerSecond !== undefined) {
     env.WPS_CALLS_PER_SECOND = String(settings.callsPerSecond);
     env.AUTHING_CALLS_PER_SECOND = String(settings.callsPerSecond);

@@ -16,11 +16,7 @@ import {
  * The worker's configuration, read once from the environment (config/env.ts; every variable: README.md,
  * "Configuration"). Temporal's own connection settings (TEMPORAL_*) are read by @temporalio/envconfig.
  *
- * Vendor rate limits take two settings together: `activitiesPerSecond`, the global cap the server
- * enforces across all workers, set a little above a third of the vendor's calls per second (an
- * activity makes up to three calls), so that `callsPerSecond`, each process's even pacing, is what
- * binds: the server dispatches activities in bursts that a vendor counting calls per sliding second
- * answers with 429.
+ * A vendor's rate limit is one setting, `callsPerSecond`, per process (the vendor's limit ÷ replicas).
  */
 export interface WorkerConfig {
   taskQueue: string;
@@ -44,7 +40,6 @@ export interface WorkerConfig {
   /** Most activities this worker runs at once, per vendor. */
   maxConcurrentActivities: number;
   /** Per vendor, across ALL workers (the task queue's rate); unset: no limit. */
-  activitiesPerSecond: { wps?: number; authing?: number };
   /** Per vendor, HTTP exchanges from THIS process, evenly spaced (optional for configs built by hand). */
   callsPerSecond?: { wps?: number; authing?: number };
   /** Run notifications (activities/notify/), signed; `uiBaseUrl` is their links' base. Absent: off. */
@@ -73,8 +68,9 @@ const WORKER_ENV = z
     AUTHING_ACCESS_KEY_SECRET: secret(),
     AUTHING_ID_REJECTED_API_CODES: codes(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: wholeNumber(1).default(20),
-    WPS_ACTIVITIES_PER_SECOND: positiveNumber().optional(),
-    AUTHING_ACTIVITIES_PER_SECOND: positiveNumber().optional(),
+    // Removed (docs/benchmarks.md, Ablation): refused rather than ignored, so no one counts on it.
+    WPS_ACTIVITIES_PER_SECOND: noLonger('WPS_CALLS_PER_SECOND'),
+    AUTHING_ACTIVITIES_PER_SECOND: noLonger('AUTHING_CALLS_PER_SECOND'),
     WPS_CALLS_PER_SECOND: positiveNumber().optional(),
     AUTHING_CALLS_PER_SECOND: positiveNumber().optional(),
     // Used as given (a relay may want its trailing slash) and never quoted: it may carry a token.
@@ -123,16 +119,20 @@ const WORKER_ENV = z
         ...definedOnly({ idRejectedApiCodes: env.AUTHING_ID_REJECTED_API_CODES }),
       },
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      activitiesPerSecond: definedOnly({
-        wps: env.WPS_ACTIVITIES_PER_SECOND,
-        authing: env.AUTHING_ACTIVITIES_PER_SECOND,
-      }),
       callsPerSecond: definedOnly({ wps: env.WPS_CALLS_PER_SECOND, authing: env.AUTHING_CALLS_PER_SECOND }),
       ...(url !== undefined && notifySecret !== undefined && uiBaseUrl.success
         ? { notify: { url, secret: notifySecret, uiBaseUrl: uiBaseUrl.data } }
         : {}),
     };
   });
+
+function noLonger(instead: string) {
+  return z
+    .undefined({
+      error: `is no longer read (the task-queue rate never bound): unset it, and set ${instead} to the vendor's limit ÷ worker replicas`,
+    })
+    .optional();
+}
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   return readEnv(WORKER_ENV, env);

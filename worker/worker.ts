@@ -102,14 +102,12 @@ export async function createOffboardingWorker(
     activity: [activityLogAttributesInterceptor, ...(common.interceptors?.activity ?? [])],
   };
   const vendorWorker = (system: 'wps' | 'authing', names: Array<keyof Activities>): Promise<Worker> => {
-    const perSecond = config.activitiesPerSecond[system];
     return Worker.create({
       ...common,
       interceptors: vendorInterceptors,
       taskQueue: vendorTaskQueue(config.taskQueue, system),
       activities: Object.fromEntries(names.map((name) => [name, activities[name]])),
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-      ...(perSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: perSecond } : {}),
       shutdownGraceTime: SHUTDOWN_GRACE,
     });
   };

@@ -2,10 +2,9 @@
  * Spaces one vendor's HTTP exchanges evenly, per worker process, and never lets more than
  * `callsPerSecond` of them reach the vendor within one second, whatever the delays on the way.
  *
- * Why: the task queue's activity limit (`maxTaskQueueActivitiesPerSecond`) is itself a token bucket,
- * so the server dispatches activities in bursts, and each activity makes three calls (read, act,
- * read back). A vendor that counts calls in a sliding one-second window sees some windows above its
- * limit and answers 429. The pacer sits in front of every exchange (`send()` in ./http.ts: API
+ * Why: it is the one rate limit (docs/benchmarks.md, Ablation). Activities arrive in bursts, each
+ * makes three calls (read, act, read back), and a vendor that counts calls in a sliding one-second
+ * window answers 429 to any window above its limit. The pacer sits in front of every exchange (`send()` in ./http.ts: API
  * calls, token fetches, every retry try), so the calls leave this process at most `callsPerSecond`
  * per second.
  *

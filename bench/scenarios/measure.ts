@@ -19,8 +19,6 @@ export interface MeasureSpec {
   leavers: number;
   concurrency: number;
   faults: Faults;
-  /** The worker's per-vendor activities per second; unset: no limit. */
-  activitiesPerSecond?: number;
   /**
    * Per-vendor calls per second of all the run's workers together; unset: no pacing. Each process's
    * pacer gets it ÷ `workers`, as README's configuration table tells an operator.
@@ -65,7 +63,6 @@ export async function measure(context: ScenarioContext, spec: MeasureSpec): Prom
     {
       // The product's default (20) unless the run asks for more lanes than that.
       maxConcurrentActivities: Math.max(20, spec.concurrency),
-      ...(spec.activitiesPerSecond !== undefined ? { activitiesPerSecond: spec.activitiesPerSecond } : {}),
       ...(spec.callsPerSecond !== undefined ? { callsPerSecond: spec.callsPerSecond / workers } : {}),
       ...(spec.ablate !== undefined ? { ablate: spec.ablate } : {}),
     },

@@ -12,8 +12,6 @@ import type { BenchOptions, Scenario, ScenarioContext, ScenarioResult } from './
  * - WPS_CALLS_PER_SECOND / AUTHING_CALLS_PER_SECOND = R ÷ N: each worker's call pacer
  *   (activities/shared/call-pacer.ts) spaces its HTTP exchanges to a vendor at least N/R s apart,
  *   so no sliding second holds more than R calls from all of them.
- * - WPS_ACTIVITIES_PER_SECOND / AUTHING_ACTIVITIES_PER_SECOND = R ÷ 3 × 1.25 (see
- *   ACTIVITY_HEADROOM): the task queues' global cap, a little above the pacers' pace.
  * The run gets enough lanes (at least 16) for the limit, not the concurrency, to be what binds; and
  * enough leavers that every lane is used (a request over 1,000 leavers runs as chunk runs of one
  * lane each, at most `concurrency` at a time) and the calls last at least 10 s at R, whatever the
@@ -24,15 +22,6 @@ export const RATE_LIMIT_LEAVERS = 20_000;
 const CALLS_PER_ACTIVITY = 3;
 const MIN_CONCURRENCY = 16;
 const MIN_SECONDS = 10;
-/**
- * The task-queue activity limit is R ÷ 3 (three calls an activity: read, action, read-back) times
- * this. Exactly R ÷ 3 would make the server's dispatcher bind as well as the pacer: it hands out
- * activities in bursts and then pauses, and in the pauses the pacer idles, so the achieved rate
- * would fall below R. Above it the pacer binds: the calls are spaced evenly at R whatever the
- * dispatch, and the run's call slots bound the pacer's queue. 25% above: with 10%, 0.85 to 0.91 of
- * R; with 25%, 0.92 and 0.93, no 429 either way (docs/benchmarks.md, 2026-12-02).
- */
-const ACTIVITY_HEADROOM = 1.25;
 /** The targets: achieved ÷ R at least, 429s ÷ calls at most. */
 export const MIN_ACHIEVED = 0.9;
 export const MAX_THROTTLED_SHARE = 0.01;
@@ -67,7 +56,6 @@ export function rateLimitSpec(options: BenchOptions): MeasureSpec {
     leavers: Math.max(floor, Math.round(RATE_LIMIT_LEAVERS * options.scale)),
     concurrency,
     faults: { latencyMs: options.latencyMs, rateLimitPerSecond: r },
-    activitiesPerSecond: (r / CALLS_PER_ACTIVITY) * ACTIVITY_HEADROOM,
     callsPerSecond: r,
     workers: options.workers,
   };
@@ -80,7 +68,7 @@ export const rateLimit: Scenario = {
     const { options } = context;
     const r = options.rateLimit;
     const spec = rateLimitSpec(options);
-    const { leavers, concurrency, faults, activitiesPerSecond, callsPerSecond, workers } = spec;
+    const { leavers, concurrency, faults, callsPerSecond, workers } = spec;
     const m = await measure(context, spec);
 
     const wps = achievedPerSecond(m.sims.wps);
@@ -93,7 +81,6 @@ export const rateLimit: Scenario = {
         leavers,
         concurrency,
         rateLimitPerSecond: r,
-        activitiesPerSecond,
         callsPerSecond,
         workers,
         faults,

@@ -18,7 +18,7 @@ export interface BenchOptions {
   /** Simulated latency of every vendor call, ms. */
   latencyMs: number;
   runTimeoutMs: number;
-  /** Worker processes on one task queue in the rate-limit scenario (and the ablation's queue rate). */
+  /** Worker processes on one task queue in the rate-limit scenario. */
   workers: number;
 }
 

@@ -68,7 +68,6 @@ export async function startSimulators(
         accessKeySecret: new Secret(credentials.accessKeySecret),
       },
       maxConcurrentActivities: 20,
-      activitiesPerSecond: {},
     }),
     wpsClient: (extra = {}) =>
       new WpsClient({

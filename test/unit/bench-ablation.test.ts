@@ -31,7 +31,6 @@ describe('bench --ablate options', () => {
       'action-rounds',
       'activity-retry',
       'batch-split',
-      'queue-rate',
       'pacer',
       'call-slots',
     ]);
@@ -65,7 +64,7 @@ describe('bench --ablate options', () => {
 describe('the ablation with several workers', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('queue-rate runs the rate-limit scenario with 2 workers, against a baseline of 2 workers', async () => {
+  it('with --workers 2, every run of the scenario (its baseline too) has 2 workers, each paced at R ÷ 2', async () => {
     const runs: measureModule.MeasureSpec[] = [];
     jest.spyOn(measureModule, 'measure').mockImplementation((_context, spec) => {
       runs.push(spec);
@@ -80,46 +79,25 @@ describe('the ablation with several workers', () => {
         check: { leavers: spec.leavers, correct: spec.leavers, examples: [] },
       } as unknown as measureModule.Measurement);
     });
-    const options = parseArgs(['--ablation', 'queue-rate,pacer', '--scenarios', 'rate-limit']).options;
+    const options = parseArgs(['--ablation', 'pacer', '--scenarios', 'rate-limit', '--workers', '2']).options;
     const context = { options, tag: 't', say: () => undefined } as unknown as ScenarioContext;
-    const result = await runAblation(context, ['rate-limit'], ['queue-rate', 'pacer']);
+    const result = await runAblation(context, ['rate-limit'], ['pacer']);
 
-    expect(runs.map((r) => [r.name, r.workers, r.activitiesPerSecond !== undefined])).toEqual([
-      ['rate-limit-baseline', 1, true],
-      ['rate-limit-baseline-2-workers', 2, true],
-      ['rate-limit-queue-rate-2-workers', 2, false],
-      ['rate-limit-pacer', 1, true],
+    expect(runs.map((r) => [r.name, r.workers, r.callsPerSecond])).toEqual([
+      ['rate-limit-baseline-2-workers', 2, 30],
+      ['rate-limit-pacer-2-workers', 2, undefined],
     ]);
-    // The call pace is the vendor's R, all workers together (measure gives each process R ÷ N).
-    expect(runs.every((r) => r.callsPerSecond === 30 || r.name.endsWith('-pacer'))).toBe(true);
     const table = formatAblation(result).split('\n');
     expect(table.slice(2).map((row) => row.split(' | ').slice(0, 2).join(' | '))).toEqual([
-      '| — (baseline) | rate-limit',
       '| — (baseline) | rate-limit, 2 workers',
-      '| queue-rate | rate-limit, 2 workers',
-      '| pacer | rate-limit',
+      '| pacer | rate-limit, 2 workers',
     ]);
-    // 20 calls in flight: within 16 slots in each of 2 workers, not within 16 in one.
-    expect(result.cells.map((c) => c.missed?.includes('in flight'))).toEqual([true, false, false, true]);
-    expect(table[3]).toContain('| 20 (of 16 × 2) |');
-
-    runs.length = 0;
-    const two = parseArgs([
-      '--ablation',
-      'queue-rate',
-      '--scenarios',
-      'rate-limit',
-      '--workers',
-      '2',
-    ]).options;
-    await runAblation({ ...context, options: two }, ['rate-limit'], ['queue-rate']);
-    expect(runs.map((r) => [r.name, r.workers])).toEqual([
-      ['rate-limit-baseline-2-workers', 2],
-      ['rate-limit-queue-rate-2-workers', 2],
-    ]);
+    // 20 calls in flight: within 16 slots in each of 2 workers.
+    expect(result.cells.map((c) => c.missed?.includes('in flight'))).toEqual([false, false]);
+    expect(table[2]).toContain('| 20 (of 16 × 2) |');
   });
 
-  it("a run's N workers poll one task queue, each paced at R ÷ N, the queue rate unchanged", async () => {
+  it("a run's N workers poll one task queue, each paced at R ÷ N, with no task-queue rate", async () => {
     const startWorkers = jest.fn().mockRejectedValue(new Error('no stack here'));
     const stack = { sims: { reset: () => Promise.resolve() }, client: {}, startWorkers };
     const options = parseArgs(['--scenarios', 'rate-limit', '--workers', '2']).options;
@@ -127,9 +105,10 @@ describe('the ablation with several workers', () => {
     await expect(measureModule.measure(context, rateLimitSpec(options))).rejects.toThrow('no stack here');
     expect(startWorkers).toHaveBeenCalledWith(
       'rate-limit',
-      expect.objectContaining({ callsPerSecond: 15, activitiesPerSecond: 12.5 }),
+      expect.objectContaining({ callsPerSecond: 15 }),
       2,
     );
+    expect(startWorkers.mock.calls[0]?.[1]).not.toHaveProperty('activitiesPerSecond');
   });
 });
 

@@ -99,18 +99,25 @@ describe('worker configuration', () => {
       ).toEqual({});
     });
 
-    it('reads each vendor on its own, fractions included, apart from the activity limit', () => {
+    it('reads each vendor on its own, fractions included', () => {
       const config = loadWorkerConfig({
         ...complete,
         WPS_CALLS_PER_SECOND: '15',
         AUTHING_CALLS_PER_SECOND: '2.5',
-        WPS_ACTIVITIES_PER_SECOND: '5.5',
       });
       expect(config.callsPerSecond).toEqual({ wps: 15, authing: 2.5 });
-      expect(config.activitiesPerSecond).toEqual({ wps: 5.5 });
       expect(loadWorkerConfig({ ...complete, AUTHING_CALLS_PER_SECOND: '7' }).callsPerSecond).toEqual({
         authing: 7,
       });
+    });
+
+    it('refuses the removed task-queue rate instead of ignoring it, naming what to set instead', () => {
+      expect(
+        errorOf({ ...complete, WPS_ACTIVITIES_PER_SECOND: '5', AUTHING_ACTIVITIES_PER_SECOND: '5' }).message,
+      ).toBe(
+        "WPS_ACTIVITIES_PER_SECOND is no longer read (the task-queue rate never bound): unset it, and set WPS_CALLS_PER_SECOND to the vendor's limit ÷ worker replicas; " +
+          "AUTHING_ACTIVITIES_PER_SECOND is no longer read (the task-queue rate never bound): unset it, and set AUTHING_CALLS_PER_SECOND to the vendor's limit ÷ worker replicas",
+      );
     });
 
     it.each([
