@@ -255,14 +255,6 @@ function fromCsv(text: string, fields: RequestFields, file: string, labels: Fiel
       add(`line ${row.line}`, `has ${row.fields.length} fields; the header has ${columns.length}`);
       continue;
     }
-    // How our result CSVs neutralise a formula (client/csv.ts): an id copied from one keeps the '.
-    const guarded = columns.filter((_, index) => /^'[=+\-@\t\r]/.test(row.fields[index] ?? ''));
-    for (const column of guarded)
-      add(
-        `line ${row.line}, column ${column}`,
-        "starts with ' before =, +, - or @, as a result CSV writes it: remove the '",
-      );
-    if (guarded.length > 0) continue;
     const leaver: Leaver = {};
     // An empty cell is an absent id (a leaver with no account in that system).
     columns.forEach((column, index) => {

@@ -110,14 +110,6 @@ describe('request file: CSV', () => {
     ]);
   });
 
-  it("refuses an id copied from a result CSV with its formula guard (a leading ') instead of looking it up", () => {
-    const text = "authingUserId\n'+8613800000000\n+8613800000001\n'-x\n";
-    expect(lines(problemsOf(text, 'csv', { requestId: 'r-1', authingUserIdType: 'phone' }))).toEqual([
-      "line 2, column authingUserId: starts with ' before =, +, - or @, as a result CSV writes it: remove the '",
-      "line 4, column authingUserId: starts with ' before =, +, - or @, as a result CSV writes it: remove the '",
-    ]);
-  });
-
   it('requires --request-id, and says why', () => {
     expect(lines(problemsOf('wpsUserId\nw1\n', 'csv'))).toEqual([
       '--request-id: is required with a CSV file, which carries only the leavers',
